@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// eff — a small language for checking claims about the speed, energy and accuracy of neural models.
+//
+// The layout is the architecture (see docs/architecture.md):
+//   EffUnits        quantities with units (energy, power, time, data, work): one table, SI display
+//   EffLanguage     lexer → parser → resolver → interpreter, values, builtins registry, diagnostics
+//   EffStdlib       the eff prelude (Stdlib/prelude/*.eff), shipped as resources
+//   EffKernels      tensors, weight formats and SIMD inference kernels (knows nothing of models)
+//   EffKernelsAVX2  the x86-64 AVX2/FMA row kernels, compiled with those target features only
+//   EffCharts       terminal charts (Braille, block, ASCII); no dependency on the interpreter
+//   EffEnergy       meters (RAPL, perf, NVML), the per-operation estimator, statistics, claims
+//   eff             the thin command-line executable (swift-argument-parser)
+import PackageDescription
+
+#if arch(x86_64)
+// Only the per-ISA target gets these flags; dispatch checks cpuid before calling into it.
+let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c", "-Xcc", "-mbmi2"])]
+#else
+let avx2Flags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "eff",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "eff", targets: ["eff"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "EffUnits"),
+        .target(name: "EffStdlib", path: "Stdlib", resources: [.copy("prelude")]),
+        .target(name: "EffLanguage", dependencies: ["EffUnits", "EffStdlib"]),
+        .target(name: "EffKernelsAVX2", swiftSettings: avx2Flags),
+        .target(name: "EffKernels", dependencies: ["EffKernelsAVX2"]),
+        .target(name: "EffCharts"),
+        .target(name: "EffEnergy", dependencies: ["EffKernels"]),
+        .executableTarget(
+            name: "eff",
+            dependencies: [
+                "EffLanguage", "EffKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "EffUnitsTests", dependencies: ["EffUnits"]),
+        .testTarget(name: "EffLanguageTests", dependencies: ["EffLanguage"], resources: [.copy("cases")]),
+        .testTarget(name: "EffKernelsTests", dependencies: ["EffKernels"]),
+        .testTarget(name: "EffChartsTests", dependencies: ["EffCharts"], resources: [.copy("golden")]),
+        .testTarget(name: "EffEnergyTests", dependencies: ["EffEnergy", "EffKernels"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,114 @@
+import Foundation
+
+/// A number with a physical dimension, stored in base units (joules, seconds, bytes, FLOP).
+///
+///     Quantity(5, .energy) / Quantity(2, .time)   // 2.5 W
+public struct Quantity: Hashable, Sendable, CustomStringConvertible {
+    /// The magnitude in base units (J, s, B, FLOP and their products).
+    public var value: Double
+    public var dimension: Dimension
+    /// A unit the user converted to with `to(x, "mJ")`; display uses it instead of choosing one.
+    public var preferredUnit: String?
+
+    public init(_ value: Double, _ dimension: Dimension, preferredUnit: String? = nil) {
+        self.value = value
+        self.dimension = dimension
+        self.preferredUnit = preferredUnit
+    }
+
+    /// `amount` of the unit written `symbol` (e.g. 3.7, "pJ"); nil for an unknown unit.
+    public init?(_ amount: Double, unit symbol: String) {
+        guard let (dimension, factor) = UnitTable.parse(symbol) else { return nil }
+        self.init(amount * factor, dimension)
+    }
+
+    /// The magnitude expressed in another unit of the same dimension, or nil if dimensions differ.
+    public func amount(in symbol: String) -> Double? {
+        guard let (dimension, factor) = UnitTable.parse(symbol), dimension == self.dimension else { return nil }
+        return value / factor
+    }
+
+    public var description: String { QuantityFormatter.format(self) }
+}
+
+/// Display of quantities and plain numbers: a readable SI prefix and up to six significant digits.
+public enum QuantityFormatter {
+    /// SI prefixes applied to compound units such as `B/s` or `J/FLOP`.
+    private static let prefixes: [(symbol: String, factor: Double)] = [
+        ("p", 1e-12), ("n", 1e-9), ("µ", 1e-6), ("m", 1e-3), ("", 1),
+        ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15),
+    ]
+
+    public static func format(_ quantity: Quantity) -> String {
+        let (amount, symbol) = displayParts(quantity)
+        if symbol.isEmpty { return formatNumber(amount) }
+        return formatNumber(amount) + " " + symbol
+    }
+
+    /// The amount and unit symbol display would use, e.g. (3.7, "mJ").
+    public static func displayParts(_ quantity: Quantity) -> (amount: Double, unit: String) {
+        let value = quantity.value
+        let dimension = quantity.dimension
+        if let preferred = quantity.preferredUnit, let amount = quantity.amount(in: preferred) {
+            return (amount, preferred)
+        }
+        if dimension.isDimensionless { return (value, "") }
+        let candidates = UnitTable.all.filter { $0.dimension == dimension && $0.isDisplayed }
+        if !candidates.isEmpty {
+            let unit = bestUnit(for: value, among: candidates.map { ($0.symbol, $0.factor) })
+            return (value / unit.factor, unit.symbol)
+        }
+        // A compound dimension: prefix the formula when it starts with a base unit to the first power.
+        let formula = dimension.baseUnitFormula
+        let startsWithPlainUnit = !formula.hasPrefix("1") && !(formula.split(separator: "/").first ?? "").contains("^")
+            && !(formula.split(separator: "/").first ?? "").contains("·")
+        if startsWithPlainUnit {
+            let choices = prefixes.map { ($0.symbol + formula, $0.factor) }
+            let unit = bestUnit(for: value, among: choices)
+            return (value / unit.factor, unit.symbol)
+        }
+        return (value, formula)
+    }
+
+    /// The largest unit not bigger than |value|, or the smallest when |value| is below all of them.
+    private static func bestUnit(for value: Double,
+                                 among units: [(symbol: String, factor: Double)]) -> (symbol: String, factor: Double) {
+        let sorted = units.sorted { $0.factor < $1.factor }
+        let magnitude = abs(value)
+        guard magnitude.isFinite, magnitude > 0 else {
+            return sorted.first { $0.factor == 1 } ?? sorted[0]
+        }
+        // Round first so 999.9999999 mJ displays as 1 J rather than 1000 mJ.
+        var best = sorted[0]
+        for unit in sorted where roundedToSignificantDigits(magnitude / unit.factor) >= 1 { best = unit }
+        return best
+    }
+
+    private static func roundedToSignificantDigits(_ value: Double, digits: Int = 6) -> Double {
+        Double(String(format: "%.\(digits)g", value)) ?? value
+    }
+
+    /// A number as people write it: `3`, `2.5`, `0.001234`, `1.5e+20`, `inf`, `nan`.
+    public static func formatNumber(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        if value == value.rounded(), abs(value) < 1e15 {
+            return String(Int64(value))
+        }
+        var text = String(format: "%.6g", value)
+        if text.contains("e") {
+            // 1.50000e+20 → 1.5e+20
+            let parts = text.split(separator: "e", maxSplits: 1)
+            var mantissa = String(parts[0])
+            if mantissa.contains(".") {
+                while mantissa.hasSuffix("0") { mantissa.removeLast() }
+                if mantissa.hasSuffix(".") { mantissa.removeLast() }
+            }
+            text = mantissa + "e" + parts[1]
+        } else if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
+    }
+}
