@@ -1,0 +1,30 @@
+import Dispatch
+import Foundation
+
+/// The number of threads kernels split their rows across (default: all cores; 1 for clean measurements).
+///
+///     KernelThreads.count = 1
+public enum KernelThreads {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var stored = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Threads per kernel call, at least 1 (values below 1 are stored as 1).
+    public static var count: Int {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); defer { lock.unlock() }; stored = max(1, newValue) }
+    }
+
+    /// Runs `body` over 0..<total split into contiguous chunks (multiples of `granularity`), one per thread.
+    static func forEachChunk(total: Int, granularity: Int = 4, threads: Int? = nil,
+                             _ body: (Range<Int>) -> Void) {
+        let threadCount = min(threads ?? count, max(1, total / max(granularity, 1)))
+        guard threadCount > 1 else { if total > 0 { body(0..<total) }; return }
+        let chunk = (total + threadCount - 1) / threadCount
+        let rounded = (chunk + granularity - 1) / granularity * granularity
+        DispatchQueue.concurrentPerform(iterations: threadCount) { index in
+            let start = index * rounded
+            let end = min(total, start + rounded)
+            if start < end { body(start..<end) }
+        }
+    }
+}

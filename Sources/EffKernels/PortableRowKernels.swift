@@ -1,0 +1,192 @@
+/// Row dot products for every weight format, written in portable Swift so the optimizer can vectorize them.
+///
+/// This one file is compiled twice: in EffKernels for the baseline CPU (SSE2 / NEON) and — through a symlink —
+/// in EffKernelsAVX2 with AVX2 flags, where the same loops become 256-bit code. It uses only the standard
+/// library, raw pointers and explicit sizes (no generics that could be shared across the two builds).
+/// Each function computes `output[r] = Σ_c W[r, c]·x[c]` for r in rowStart..<rowEnd (no bias).
+public enum PortableRowKernels {
+    /// f32 weights (rows, rowStride floats) · f32 x (columns). Four rows share each x load.
+    public static func f32(weights: UnsafePointer<Float>, rowStride: Int, columns: Int, x: UnsafePointer<Float>,
+                           rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        var r = rowStart
+        while r + 4 <= rowEnd {
+            let w0 = weights + r * rowStride, w1 = w0 + rowStride, w2 = w1 + rowStride, w3 = w2 + rowStride
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var c = 0
+            while c + 8 <= columns {
+                let v = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self)
+                a0 += UnsafeRawPointer(w0 + c).loadUnaligned(as: SIMD8<Float>.self) * v
+                a1 += UnsafeRawPointer(w1 + c).loadUnaligned(as: SIMD8<Float>.self) * v
+                a2 += UnsafeRawPointer(w2 + c).loadUnaligned(as: SIMD8<Float>.self) * v
+                a3 += UnsafeRawPointer(w3 + c).loadUnaligned(as: SIMD8<Float>.self) * v
+                c += 8
+            }
+            var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
+            while c < columns { s0 += w0[c] * x[c]; s1 += w1[c] * x[c]; s2 += w2[c] * x[c]; s3 += w3[c] * x[c]; c += 1 }
+            output[r] = s0; output[r + 1] = s1; output[r + 2] = s2; output[r + 3] = s3
+            r += 4
+        }
+        while r < rowEnd {
+            let w = weights + r * rowStride
+            var a = SIMD8<Float>()
+            var c = 0
+            while c + 8 <= columns {
+                a += UnsafeRawPointer(w + c).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self)
+                c += 8
+            }
+            var s = a.sum()
+            while c < columns { s += w[c] * x[c]; c += 1 }
+            output[r] = s
+            r += 1
+        }
+    }
+
+    /// bf16 weights (rows, rowStride halves) · f32 x: each weight widens by a 16-bit shift.
+    public static func bf16(weights: UnsafePointer<UInt16>, rowStride: Int, columns: Int, x: UnsafePointer<Float>,
+                            rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        for r in rowStart..<rowEnd {
+            let w = weights + r * rowStride
+            var a = SIMD8<Float>()
+            var c = 0
+            while c + 8 <= columns {
+                let bits = SIMD8<UInt32>(truncatingIfNeeded: UnsafeRawPointer(w + c).loadUnaligned(as: SIMD8<UInt16>.self)) &<< 16
+                a += unsafeBitCast(bits, to: SIMD8<Float>.self) * UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self)
+                c += 8
+            }
+            var s = a.sum()
+            while c < columns { s += Float(bitPattern: UInt32(w[c]) << 16) * x[c]; c += 1 }
+            output[r] = s
+        }
+    }
+
+    /// int8 weights with one f32 scale per row · int8 activations with one f32 scale per 32.
+    /// `columns` is a multiple of 32.
+    public static func int8PerRow(codes: UnsafePointer<Int8>, rowStride: Int, rowScales: UnsafePointer<Float>, columns: Int,
+                                  xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>,
+                                  rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        for r in rowStart..<rowEnd {
+            let w = codes + r * rowStride
+            var sum: Float = 0
+            for b in 0..<columns / 32 { sum += xScales[b] * Float(dot32(w + 32 * b, xCodes + 32 * b)) }
+            output[r] = sum * rowScales[r]
+        }
+    }
+
+    /// int8 weights with one f16 scale per 32 (bits in `scales`, blocks per row = columns/32) · int8 activations.
+    public static func int8Block32(codes: UnsafePointer<Int8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
+                                   xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>,
+                                   rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        let blocks = columns / 32
+        for r in rowStart..<rowEnd {
+            let w = codes + r * rowStride
+            var sum: Float = 0
+            for b in 0..<blocks {
+                sum += halfToFloat(scales[r * blocks + b]) * xScales[b] * Float(dot32(w + 32 * b, xCodes + 32 * b))
+            }
+            output[r] = sum
+        }
+    }
+
+    /// int4 weights (16 bytes per 32, value q − 8) with one f16 scale per 32 · int8 activations.
+    /// `xSums[b]` is the sum of the int8 activation codes of block b.
+    public static func int4Block32(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
+                                   xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
+                                   rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        let blocks = columns / 32
+        for r in rowStart..<rowEnd {
+            let w = codes + r * rowStride
+            var sum: Float = 0
+            for b in 0..<blocks {
+                let q = w + 16 * b, a = xCodes + 32 * b
+                var dot: Int32 = 0
+                for j in 0..<16 {
+                    dot &+= Int32(q[j] & 15) &* Int32(a[j]) &+ Int32(q[j] >> 4) &* Int32(a[j + 16])
+                }
+                sum += halfToFloat(scales[r * blocks + b]) * xScales[b] * Float(dot &- 8 &* xSums[b])
+            }
+            output[r] = sum
+        }
+    }
+
+    /// Ternary weights (2-bit codes 0/1/2 = −1/0/+1, 64 bytes per 256, f16 scale per 256) · int8 activations.
+    public static func ternary(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
+                               xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
+                               rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        let blocks = columns / 256
+        for r in rowStart..<rowEnd {
+            let w = codes + r * rowStride
+            var sum: Float = 0
+            for b in 0..<blocks {
+                let q = w + 64 * b
+                var blockSum: Float = 0
+                for part in 0..<4 {
+                    let shift = UInt8(2 * part)
+                    for half in 0..<2 {
+                        // Activation block s = 8b + 2·part + half covers weights 64·part + 32·half ..< +32.
+                        let s = 8 * b + 2 * part + half
+                        let a = xCodes + 32 * s, bytes = q + 32 * half
+                        var dot: Int32 = 0
+                        for j in 0..<32 { dot &+= Int32((bytes[j] >> shift) & 3) &* Int32(a[j]) }
+                        blockSum += xScales[s] * Float(dot &- xSums[s])
+                    }
+                }
+                sum += halfToFloat(scales[r * blocks + b]) * blockSum
+            }
+            output[r] = sum
+        }
+    }
+
+    /// Binary weights (sign bits, f32 scale per row) · f32 x: d·Σ ±x. `columns` is a multiple of 64.
+    /// Each byte of bits selects 8 sign masks from a 256-entry table; x ^ mask flips the signs (no branches, no compares).
+    public static func binary(bits: UnsafePointer<UInt8>, rowStride: Int, rowScales: UnsafePointer<Float>, columns: Int,
+                              x: UnsafePointer<Float>, rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        signMasks.withUnsafeBufferPointer { table in
+            let masks = UnsafeRawPointer(table.baseAddress!)
+            for r in rowStart..<rowEnd {
+                let w = bits + r * rowStride
+                // Four independent sums so the adds pipeline (columns is a multiple of 64 = 8 bytes of bits).
+                var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>(), sum2 = SIMD8<Float>(), sum3 = SIMD8<Float>()
+                var k = 0
+                while k < columns / 8 {
+                    @inline(__always) func signed(_ k: Int) -> SIMD8<Float> {
+                        let mask = masks.load(fromByteOffset: Int(w[k]) * 32, as: SIMD8<UInt32>.self)
+                        return unsafeBitCast(UnsafeRawPointer(x + 8 * k).loadUnaligned(as: SIMD8<UInt32>.self) ^ mask, to: SIMD8<Float>.self)
+                    }
+                    sum0 += signed(k); sum1 += signed(k + 1); sum2 += signed(k + 2); sum3 += signed(k + 3)
+                    k += 4
+                }
+                let sum = (sum0 + sum1) + (sum2 + sum3)
+                output[r] = sum.sum() * rowScales[r]
+            }
+        }
+    }
+
+    /// For each byte value, 8 lane masks: 0 where the bit is set (+x), the f32 sign bit where it is clear (−x).
+    static let signMasks: [SIMD8<UInt32>] = (0..<256).map { byte in
+        var mask = SIMD8<UInt32>()
+        for lane in 0..<8 where (byte >> lane) & 1 == 0 { mask[lane] = 0x8000_0000 }
+        return mask
+    }
+
+    /// Σ w[j]·a[j] over 32 int8 pairs, exact in int32.
+    @inline(__always)
+    static func dot32(_ w: UnsafePointer<Int8>, _ a: UnsafePointer<Int8>) -> Int32 {
+        var dot: Int32 = 0
+        for j in 0..<32 { dot &+= Int32(w[j]) &* Int32(a[j]) }
+        return dot
+    }
+
+    /// IEEE half bits → f32, exact (same as HalfPrecision, repeated here because this file is also compiled alone).
+    @inline(__always)
+    public static func halfToFloat(_ half: UInt16) -> Float {
+        let sign = UInt32(half & 0x8000) << 16
+        let exponent = UInt32(half >> 10) & 0x1F
+        let mantissa = UInt32(half & 0x3FF)
+        if exponent == 0 {
+            let magnitude = Float(mantissa) * Float(bitPattern: 0x3380_0000)
+            return sign == 0 ? magnitude : -magnitude
+        }
+        if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
+        return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
+    }
+}

@@ -1,0 +1,1 @@
+../EffKernels/PortableRowKernels.swift
