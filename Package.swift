@@ -10,6 +10,8 @@
 //   EffCharts       terminal charts (Braille, block, ASCII); no dependency on the interpreter
 //   EffModels       data sets, MLPs, training, compression, safetensors/NumPy weight files
 //   EffEnergy       meters (RAPL, perf, NVML), the per-operation estimator, statistics, claims
+//   EffLab          the domain builtins (tables, charts, models, energy) that join the language to the libraries
+//   EffREPL         the interactive prompt (libedit, history, completion) and notebooks
 //   eff             the thin command-line executable (swift-argument-parser)
 import PackageDescription
 
@@ -40,19 +42,25 @@ let package = Package(
         // -O in debug too: training and QAT loops are unusably slow unoptimised, even in tests.
         .target(name: "EffModels", dependencies: ["EffKernels"], resources: [.copy("Resources/datasets")],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "EffLab",
+                dependencies: ["EffLanguage", "EffUnits", "EffCharts", "EffKernels", "EffModels", "EffEnergy"]),
+        .target(name: "EffREPL", dependencies: ["EffLanguage"]),
         .executableTarget(
             name: "eff",
             dependencies: [
-                "EffLanguage", "EffKernels",
+                "EffLanguage", "EffKernels", "EffLab", "EffREPL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EffUnitsTests", dependencies: ["EffUnits"]),
-        .testTarget(name: "EffLanguageTests", dependencies: ["EffLanguage"], exclude: ["cases", "cases-pending"]),
+        .testTarget(name: "EffLanguageTests", dependencies: ["EffLanguage"], exclude: ["cases"]),
         .testTarget(name: "EffCLITests", dependencies: ["eff"]),
         .testTarget(name: "EffKernelsTests", dependencies: ["EffKernels"]),
         .testTarget(name: "EffChartsTests", dependencies: ["EffCharts"], resources: [.copy("golden")]),
         .testTarget(name: "EffEnergyTests", dependencies: ["EffEnergy", "EffKernels"]),
         .testTarget(name: "EffModelsTests", dependencies: ["EffModels", "EffKernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "EffLabTests",
+                    dependencies: ["EffLab", "EffLanguage", "EffUnits", "EffCharts", "EffModels", "EffKernels", "EffEnergy"]),
+        .testTarget(name: "EffREPLTests", dependencies: ["EffREPL", "EffLanguage", "eff"]),
     ],
     swiftLanguageModes: [.v5]
 )

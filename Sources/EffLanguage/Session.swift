@@ -88,6 +88,9 @@ public final class Session {
         }
     }
 
+    /// The language's keywords (for completion at the prompt).
+    public static var keywords: [String] { Keyword.allCases.map(\.rawValue) }
+
     /// Whether `text` is complete input or needs more lines (open bracket, block or string).
     public static func isComplete(_ text: String) -> Bool {
         var lexer = Lexer(file: SourceFile(name: "<input>", text: text))

@@ -42,7 +42,12 @@ public enum QuantityFormatter {
     public static func format(_ quantity: Quantity) -> String {
         let (amount, symbol) = displayParts(quantity)
         if symbol.isEmpty { return formatNumber(amount) }
-        return formatNumber(amount) + " " + symbol
+        // Past the largest prefix (1e20 J is 1e+14 MJ) whole amounts switch to exponent form too.
+        // (A unit the user asked for with to() keeps every digit: 3600000 J.)
+        let number = formatNumber(amount, wholeNumbersInFullBelow: quantity.preferredUnit == nil ? 1e6 : 1e15)
+        // 2 1/s reads as "21 per second": show a reciprocal unit as 2 /s.
+        if symbol.hasPrefix("1/") { return number + " /" + symbol.dropFirst(2) }
+        return number + " " + symbol
     }
 
     /// The amount and unit symbol display would use, e.g. (3.7, "mJ").
@@ -89,10 +94,11 @@ public enum QuantityFormatter {
     }
 
     /// A number as people write it: `3`, `2.5`, `0.001234`, `1.5e+20`, `inf`, `nan`.
-    public static func formatNumber(_ value: Double) -> String {
+    /// - Parameter wholeNumbersInFullBelow: whole numbers smaller than this print every digit.
+    public static func formatNumber(_ value: Double, wholeNumbersInFullBelow limit: Double = 1e15) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        if value == value.rounded(), abs(value) < 1e15 {
+        if value == value.rounded(), abs(value) < limit {
             return String(Int64(value))
         }
         var text = String(format: "%.6g", value)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EffLanguage
+import EffREPL
 import Foundation
 
 /// What the subcommands share: loading sources, running them, reporting errors, exit codes.
@@ -60,56 +61,10 @@ enum Driver {
         }
     }
 
-    /// The interactive prompt: plain line input with continuation lines for incomplete input.
+    /// The interactive prompt (EffREPL): line editing, history, completion, `:` commands.
     static func prompt() throws {
         let session = try makeSession()
-        print("eff \(EffVersion.current) — type an expression, :help for help, Ctrl-D to quit")
-        var buffer = ""
-        var counter = 0
-        while true {
-            print(buffer.isEmpty ? "eff> " : "...> ", terminator: "")
-            fflush(stdout)
-            guard let line = readLine() else { print(""); return }
-            if buffer.isEmpty, line.trimmingCharacters(in: .whitespaces).hasPrefix(":") {
-                if !PromptCommands.handle(line, session: session) { return }
-                continue
-            }
-            buffer += (buffer.isEmpty ? "" : "\n") + line
-            guard Session.isComplete(buffer) else { continue }
-            counter += 1
-            let source = SourceFile(name: "<prompt:\(counter)>", text: buffer)
-            buffer = ""
-            let diagnostics = LargeStack.run { session.run(source) }
-            report(diagnostics)
-            if diagnostics.isEmpty { session.define("ans", session.lastValue) }
-        }
-    }
-}
-
-/// `:help`, `:quit` and friends at the prompt.
-enum PromptCommands {
-    /// Returns false when the prompt should end.
-    static func handle(_ line: String, session: Session) -> Bool {
-        let parts = line.trimmingCharacters(in: .whitespaces).dropFirst().split(separator: " ", maxSplits: 1)
-        let command = parts.first.map(String.init) ?? ""
-        let argument = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : nil
-        switch command {
-        case "q", "quit", "exit": return false
-        case "help", "h":
-            if let argument {
-                print(BuiltinHelp.describe(argument, in: session.builtins) ?? "no builtin named '\(argument)'")
-            } else {
-                print(BuiltinHelp.overview(session.builtins))
-                print("\nPrompt commands: :help [NAME], :vars, :quit")
-            }
-        case "vars":
-            let builtinNames = Set(session.builtins.map(\.name))
-            for name in session.globalNames where !builtinNames.contains(name) {
-                print("\(name) = \(session.value(of: name)?.display() ?? "nil")")
-            }
-        default:
-            print("unknown command :\(command) (try :help)")
-        }
-        return true
+        Prompt.run(session: session, keywords: Session.keywords,
+                   banner: "eff \(EffVersion.current) — type an expression, :help for help, Ctrl-D to quit")
     }
 }

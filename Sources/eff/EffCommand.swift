@@ -16,10 +16,10 @@ struct EffCommand: ParsableCommand {
             eff                     start the interactive prompt (or read stdin when it is not a terminal)
 
             Exit codes: 0 ok, 64 usage error, 65 script error, 74 file error.
-            Language reference: docs/language.md. Builtins: eff help, or :help at the prompt.
+            Language reference: docs/language.md. Builtins: eff builtins [NAME], or :help at the prompt.
             """,
         version: EffVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, HelpBuiltinsCommand.self, BenchCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, HelpBuiltinsCommand.self, NotebookCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -32,7 +32,8 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run an eff script, an expression (-e) or standard input (-).")
 
-    @Option(name: [.customShort("e"), .customLong("expression")], help: "Evaluate this source text instead of a file.")
+    @Option(name: [.customShort("e"), .customLong("expression")], parsing: .unconditional,
+            help: "Evaluate this source text instead of a file (it may start with -, as in -e '-2^2').")
     var expression: String?
 
     @Argument(help: "The script to run ('-' reads standard input).")
@@ -81,7 +82,7 @@ struct CheckCommand: ParsableCommand {
     }
 }
 
-/// `eff help [NAME]`: the builtins registry as text.
+/// `eff builtins [NAME]`: the builtins registry as text.
 struct HelpBuiltinsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "builtins", abstract: "List eff's builtin functions, or describe one: eff builtins NAME.")

@@ -48,9 +48,11 @@ enum EffBinary {
         try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
-        // Read both pipes fully before waiting, so a large output cannot block the child.
+        // Drain standard error on another thread while reading standard output here: reading one pipe to its
+        // end first would deadlock once the child fills the other pipe's 64 KiB buffer.
+        let errorReader = PipeReader(error.fileHandleForReading)
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
+        let errData = errorReader.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus,
                       standardOutput: String(decoding: outData, as: UTF8.self),
@@ -63,5 +65,23 @@ enum EffBinary {
         let url = directory.appendingPathComponent(name)
         try contents.write(to: url)
         return url
+    }
+}
+
+/// Reads a pipe to its end on a background thread.
+final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

@@ -58,8 +58,12 @@ final class LanguageCaseTests: XCTestCase {
         }
         let name = url.path.replacingOccurrences(of: casesDirectory.path + "/", with: "")
         var problems: [String] = []
-        if output != expected.output {
-            problems.append("output:\n    expected \(expected.output)\n    actual   \(output)")
+        // Compare line by line (a displayed table is one output of several lines), ignoring trailing blanks.
+        let actualLines = output.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }
+            .map { String($0).trimmingTrailingWhitespace() }
+        let expectedLines = expected.output.map { $0.trimmingTrailingWhitespace() }
+        if actualLines != expectedLines {
+            problems.append("output:\n    expected \(expectedLines)\n    actual   \(actualLines)")
         }
         switch (expected.error, diagnostics.first) {
         case (nil, nil): break
@@ -74,5 +78,13 @@ final class LanguageCaseTests: XCTestCase {
             }
         }
         return problems.isEmpty ? nil : "\(name): " + problems.joined(separator: "\n")
+    }
+}
+
+private extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var text = Substring(self)
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return String(text)
     }
 }

@@ -72,6 +72,8 @@ public struct Arguments {
     let builtin: Builtin
     /// The interpreter, for builtins that call eff functions (map, filter, sort).
     let interpreter: Interpreter
+    /// Where the builtin was called: errors in eff functions it calls back are reported from here.
+    let callSpan: Span
 
     public func value(_ name: String) -> Value { values[name] ?? .nilValue }
 
@@ -117,7 +119,7 @@ public struct Arguments {
         let value = value(name)
         switch value {
         case .list(let values): return values
-        case .range: return value.elements ?? []
+        case .range: return try value.listElements() ?? []
         default:
             throw RuntimeError("\(builtin.name): '\(name)' must be a list, got \(value.typeName)", argument: name)
         }
@@ -125,7 +127,7 @@ public struct Arguments {
 
     /// Calls an eff function value (closure or builtin) with positional arguments.
     public func call(_ function: Value, _ arguments: [Value]) throws -> Value {
-        try interpreter.callValue(function, arguments)
+        try interpreter.callValue(function, arguments, at: callSpan)
     }
 
     /// Writes a line to the program's output.

@@ -27,6 +27,12 @@ enum CoreBuiltins {
                 example: "str(2.5 W)") { arguments in
             .string(arguments.value("value").text(arguments.displayContext))
         },
+        Builtin("format", [.required("template"), .variadic("values")], category: "core",
+                summary: "Fills each {} in the template with the next value's text; {{ and }} are literal braces.",
+                example: "format(\"{} uses {}\", \"q8\", 3.7 mJ)") { arguments in
+            .string(try format(try arguments.string("template"), try arguments.list("values"),
+                               context: arguments.displayContext))
+        },
         Builtin("type", [.required("value")], category: "core",
                 summary: "The name of a value's type; for quantities, their dimension.",
                 example: "type(5 J / 2 s)") { arguments in
@@ -39,6 +45,7 @@ enum CoreBuiltins {
             switch value {
             case .string(let text): return .number(Double(text.count))
             case .record(let record): return .number(Double(record.fields.count))
+            case .range: return .number(Double(value.rangeCount ?? 0))
             default:
                 guard let elements = value.elements else {
                     throw RuntimeError("len: \(value.typeName) has no length", argument: "value")
@@ -46,12 +53,13 @@ enum CoreBuiltins {
                 return .number(Double(elements.count))
             }
         },
-        Builtin("assert", [.required("condition"), .optional("message", .string("assertion failed"))], category: "core",
+        Builtin("assert", [.required("condition"), .optional("message", .nilValue)], category: "core",
                 summary: "Stops with an error when the condition is false.",
                 example: "assert(1 J / 1 s == 1 W, \"units\")") { arguments in
             guard try arguments.bool("condition") else {
-                let message = arguments.value("message").text()
-                throw RuntimeError("assertion failed: \(message)", argument: "condition")
+                let message = arguments.value("message")
+                throw RuntimeError(arguments.isGiven("message") ? "assertion failed: \(message.text())" : "assertion failed",
+                                   argument: "condition")
             }
             return .nilValue
         },
@@ -120,4 +128,44 @@ enum CoreBuiltins {
             })
         },
     ]
+}
+
+extension CoreBuiltins {
+    /// `format`: `{}` takes the next value's text, `{{`/`}}` are literal braces; the counts must match.
+    static func format(_ template: String, _ values: [Value], context: DisplayContext) throws -> String {
+        var result = "", next = 0
+        var characters = template.makeIterator()
+        var pending: Character? = nil
+        while let character = pending ?? characters.next() {
+            pending = nil
+            switch character {
+            case "{":
+                let following = characters.next()
+                if following == "{" { result.append("{"); continue }
+                guard following == "}" else {
+                    throw RuntimeError("format: '{' must be followed by '}' (or written '{{' for a literal brace)",
+                                       argument: "template")
+                }
+                guard next < values.count else {
+                    throw RuntimeError("format: the template has more {} than the \(values.count) value\(values.count == 1 ? "" : "s") given",
+                                       argument: "template")
+                }
+                result += values[next].text(context)
+                next += 1
+            case "}":
+                let following = characters.next()
+                guard following == "}" else {
+                    throw RuntimeError("format: a lone '}' (write '}}' for a literal brace)", argument: "template")
+                }
+                result.append("}")
+            default:
+                result.append(character)
+            }
+        }
+        guard next == values.count else {
+            throw RuntimeError("format: \(values.count) values given but the template has \(next) {}",
+                               argument: "template")
+        }
+        return result
+    }
 }

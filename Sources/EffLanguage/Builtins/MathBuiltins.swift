@@ -39,7 +39,7 @@ enum MathBuiltins {
     /// The values to reduce: one list argument, or several arguments.
     private static func operands(_ arguments: Arguments, _ name: String) throws -> [Value] {
         let values = try arguments.list("values")
-        if values.count == 1, let elements = values[0].elements, !(values[0].numberValue != nil) { return elements }
+        if values.count == 1, let elements = try values[0].listElements(), !(values[0].numberValue != nil) { return elements }
         return values
     }
 
@@ -75,12 +75,14 @@ enum MathBuiltins {
             let digits = try arguments.integer("digits")
             guard (0...15).contains(digits) else { throw RuntimeError("round: digits must be 0…15", argument: "digits") }
             let scale = Foundation.pow(10, Double(digits))
+            // Beyond 2^52 a double has no fractional digits left, and x * scale could overflow: x is already round.
+            func rounded(_ x: Double) -> Double { abs(x) >= 0x1p52 ? x : (x * scale).rounded() / scale }
             switch arguments.value("x") {
-            case .number(let x): return .number((x * scale).rounded() / scale)
+            case .number(let x): return .number(rounded(x))
             case .quantity(var q):
                 let (amount, unit) = QuantityFormatter.displayParts(q)
                 let factor = amount == 0 ? 1 : q.value / amount
-                q.value = (amount * scale).rounded() / scale * factor
+                q.value = rounded(amount) * factor
                 q.preferredUnit = UnitTable.parse(unit) != nil ? unit : q.preferredUnit
                 return .quantity(q)
             default: throw RuntimeError("round: expected a number, got \(arguments.value("x").typeName)", argument: "x")

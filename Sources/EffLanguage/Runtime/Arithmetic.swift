@@ -36,8 +36,13 @@ enum Arithmetic {
     static func binary(_ op: BinaryOperator, _ left: Value, _ right: Value,
                        operatorSpan: Span, span: Span, rightSpan: Span) throws -> Value {
         switch op {
-        case .equal: return .bool(left.isEqual(to: right))
-        case .notEqual: return .bool(!left.isEqual(to: right))
+        case .equal, .notEqual:
+            // Comparing an energy with a time is a mistake, not a false: the same error as for '<'.
+            if let (_, dimensionA) = magnitude(left), let (_, dimensionB) = magnitude(right), dimensionA != dimensionB {
+                throw Diagnostic(.runtime, "cannot compare \(describe(dimensionA)) with \(describe(dimensionB))", at: span,
+                                 hint: mismatchHint(dimensionA, dimensionB))
+            }
+            return .bool(left.isEqual(to: right) == (op == .equal))
         case .less, .lessEqual, .greater, .greaterEqual:
             return .bool(try compare(op, left, right, span: span))
         default: break

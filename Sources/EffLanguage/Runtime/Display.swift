@@ -1,3 +1,4 @@
+import Foundation
 import EffUnits
 
 /// Text forms of values: `display` for the prompt and scripts (strings quoted), `text` for print and interpolation.
@@ -5,15 +6,27 @@ extension Value {
     /// How lists beyond this many elements are shortened on display.
     static let displayedElementLimit = 100
 
+    /// How deeply nested lists and records are shown before the rest is elided as `[…]` (this also keeps
+    /// display from overflowing the stack on values nested hundreds of thousands deep).
+    static let displayedDepthLimit = 64
+
     public func display(_ context: DisplayContext = DisplayContext()) -> String {
-        switch self {
-        case .string(let text): return Value.quoted(text)
-        default: return text(context)
-        }
+        display(context, depth: 0)
     }
 
     /// Plain text: what `print` writes and `\(x)` inserts.
     public func text(_ context: DisplayContext = DisplayContext()) -> String {
+        text(context, depth: 0)
+    }
+
+    private func display(_ context: DisplayContext, depth: Int) -> String {
+        switch self {
+        case .string(let text): return Value.quoted(text)
+        default: return text(context, depth: depth)
+        }
+    }
+
+    private func text(_ context: DisplayContext, depth: Int) -> String {
         switch self {
         case .nilValue: return "nil"
         case .bool(let value): return value ? "true" : "false"
@@ -21,23 +34,39 @@ extension Value {
         case .quantity(let quantity): return quantity.description
         case .string(let text): return text
         case .list(let values):
-            var parts = values.prefix(Value.displayedElementLimit).map { $0.display(context) }
+            if values.isEmpty { return "[]" }
+            if depth >= Value.displayedDepthLimit { return "[…]" }
+            var parts = values.prefix(Value.displayedElementLimit).map { $0.display(context, depth: depth + 1) }
             if values.count > Value.displayedElementLimit {
                 parts.append("… (\(values.count) items)")
             }
             return "[" + parts.joined(separator: ", ") + "]"
         case .record(let record):
             if record.fields.isEmpty { return "{}" }
-            return "{" + record.fields.map { "\($0.name): \($0.value.display(context))" }.joined(separator: ", ") + "}"
+            if depth >= Value.displayedDepthLimit { return "{…}" }
+            return "{" + record.fields.map { field in
+                "\(Value.fieldLabel(field.name)): \(field.value.display(context, depth: depth + 1))"
+            }.joined(separator: ", ") + "}"
         case .range(let lower, let upper, let inclusive):
             return "\(lower)\(inclusive ? ".." : "..<")\(upper)"
         case .function(let closure):
-            return "<fn \(closure.name)(\(closure.declaration.parameters.map(\.name).joined(separator: ", ")))>"
+            let parameters = closure.declaration.parameters.map(\.name).joined(separator: ", ")
+            return closure.declaration.name == nil ? "<fn(\(parameters))>" : "<fn \(closure.name)(\(parameters))>"
         case .builtin(let builtin):
             return "<builtin \(builtin.signature)>"
         case .object(let object):
             return object.display(context)
         }
+    }
+
+    /// A record field's name as written back in eff: bare when it is a name, quoted otherwise.
+    static func fieldLabel(_ name: String) -> String {
+        guard let first = name.unicodeScalars.first,
+              first == "_" || CharacterSet.letters.contains(first),
+              name.unicodeScalars.allSatisfy({ $0 == "_" || CharacterSet.alphanumerics.contains($0) }),
+              Keyword(rawValue: name) == nil
+        else { return quoted(name) }
+        return name
     }
 
     static func quoted(_ text: String) -> String {
@@ -57,23 +86,35 @@ extension Value {
 
 /// Structural equality, used by `==` and tests.
 extension Value {
+    /// Iterative (a worklist, not recursion), so values nested arbitrarily deep compare without
+    /// overflowing the stack.
     func isEqual(to other: Value) -> Bool {
-        switch (self, other) {
-        case (.nilValue, .nilValue): return true
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.number(let a), .number(let b)): return a == b
-        case (.quantity(let a), .quantity(let b)): return a.dimension == b.dimension && a.value == b.value
-        case (.string(let a), .string(let b)): return a == b
-        case (.list(let a), .list(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.isEqual(to: $1) }
-        case (.record(let a), .record(let b)):
-            return a.fields.count == b.fields.count
-                && a.fields.allSatisfy { field in b[field.name].map { field.value.isEqual(to: $0) } ?? false }
-        case (.range(let a1, let a2, let a3), .range(let b1, let b2, let b3)): return a1 == b1 && a2 == b2 && a3 == b3
-        case (.function(let a), .function(let b)): return a === b
-        case (.builtin(let a), .builtin(let b)): return a.name == b.name
-        case (.object(let a), .object(let b)): return a === b
-        default: return false
+        var pending: [(Value, Value)] = [(self, other)]
+        while let (left, right) = pending.popLast() {
+            switch (left, right) {
+            case (.nilValue, .nilValue): continue
+            case (.bool(let a), .bool(let b)): if a != b { return false }
+            case (.number(let a), .number(let b)): if a != b { return false }
+            case (.quantity(let a), .quantity(let b)):
+                if a.dimension != b.dimension || a.value != b.value { return false }
+            case (.string(let a), .string(let b)): if a != b { return false }
+            case (.list(let a), .list(let b)):
+                guard a.count == b.count else { return false }
+                pending.append(contentsOf: zip(a, b))
+            case (.record(let a), .record(let b)):
+                guard a.fields.count == b.fields.count else { return false }
+                for field in a.fields {
+                    guard let value = b[field.name] else { return false }
+                    pending.append((field.value, value))
+                }
+            case (.range(let a1, let a2, let a3), .range(let b1, let b2, let b3)):
+                if a1 != b1 || a2 != b2 || a3 != b3 { return false }
+            case (.function(let a), .function(let b)): if a !== b { return false }
+            case (.builtin(let a), .builtin(let b)): if a.name != b.name { return false }
+            case (.object(let a), .object(let b)): if a !== b { return false }
+            default: return false
+            }
         }
+        return true
     }
 }

@@ -82,6 +82,20 @@ public final class Interpreter {
             environment.define(declaration.name ?? "", .function(Closure(declaration: declaration, environment: environment)))
         case .forLoop(let variable, let iterable, let body, _):
             let sequence = try evaluate(iterable, environment)
+            if case .range(let lower, _, _) = sequence, let count = sequence.rangeCount {
+                // Lazily: a range is never built as a list for a loop.
+                var index = 0
+                while index < count {
+                    try checkInterrupt(body.span)
+                    let scope = Environment(parent: environment)
+                    scope.define(variable, .number(Double(lower + index)))
+                    index += 1
+                    do {
+                        _ = try executeBlock(body, scope)
+                    } catch Unwind.breakLoop { break } catch Unwind.continueLoop { continue }
+                }
+                return .nilValue
+            }
             guard let elements = sequence.elements else {
                 throw Diagnostic(.runtime, "cannot loop over \(sequence.typeName)", at: iterable.span,
                                  hint: "a for loop visits a list, a range such as 1..10, or a string")
@@ -307,9 +321,8 @@ public final class Interpreter {
         case .string(let text):
             let characters = Array(text)
             return .string(String(characters[try listPosition(index, count: characters.count, at: indexSpan)]))
-        case .range:
-            let values = base.elements ?? []
-            return values[try listPosition(index, count: values.count, at: indexSpan)]
+        case .range(let lower, _, _):
+            return .number(Double(lower + (try listPosition(index, count: base.rangeCount ?? 0, at: indexSpan))))
         case .record(let record):
             guard case .string(let name) = index else {
                 throw Diagnostic(.runtime, "a record index must be a string field name", at: indexSpan)
@@ -344,8 +357,7 @@ public final class Interpreter {
     // MARK: - Calls
 
     /// Calls a function value with positional arguments (used by builtins such as map).
-    func callValue(_ function: Value, _ arguments: [Value]) throws -> Value {
-        let span = callStack.last?.span ?? Span(file: SourceFile(name: "<builtin>", text: ""), start: 0, end: 0)
+    func callValue(_ function: Value, _ arguments: [Value], at span: Span) throws -> Value {
         return try call(function, positional: arguments.map { ($0, span) }, named: [], at: span, calleeSpan: span)
     }
 
@@ -356,7 +368,7 @@ public final class Interpreter {
         case .builtin(let builtin):
             let values = try bind(builtin: builtin, positional: positional, named: named, at: span)
             do {
-                return try builtin.body(Arguments(values: values, builtin: builtin, interpreter: self))
+                return try builtin.body(Arguments(values: values, builtin: builtin, interpreter: self, callSpan: span))
             } catch let error as RuntimeError {
                 var location = span
                 if let argument = error.argument {

@@ -47,12 +47,36 @@ public enum Value {
     }
 
     /// The elements a `for` loop visits, or nil when the value is not iterable.
+    /// The most numbers a range may be turned into a list of (10 million values ≈ 320 MB). Ranges stay lazy
+    /// for `len`, indexing and `for`, so `for i in 1..1e12 { … break }` still works.
+    public static let maximumRangeCount = 10_000_000
+
+    /// How many numbers a range holds, without making them (bounds are at most 1e15, so no overflow).
+    public var rangeCount: Int? {
+        guard case .range(let lower, let upper, let inclusive) = self else { return nil }
+        let last = inclusive ? upper : upper - 1
+        return last >= lower ? last - lower + 1 : 0
+    }
+
+    /// The elements of a list, range, string or sequence-like object; throws for a range too large to build.
+    public func listElements() throws -> [Value]? {
+        if let count = rangeCount, count > Value.maximumRangeCount {
+            throw RuntimeError("the range \(display()) has \(count) numbers, too many to make into a list "
+                               + "(at most \(Value.maximumRangeCount))",
+                               hint: "len, indexing and for loops work on a range of any size")
+        }
+        return elements
+    }
+
+    /// The elements as `listElements()`, but nil for a range too large to build: callers that may see a
+    /// range use `listElements()` (or `rangeCount`) instead.
     var elements: [Value]? {
         switch self {
         case .list(let values): return values
         case .range(let lower, let upper, let inclusive):
             let last = inclusive ? upper : upper - 1
             guard last >= lower else { return [] }
+            guard last - lower < Value.maximumRangeCount else { return nil }
             return (lower...last).map { .number(Double($0)) }
         case .string(let text): return text.map { .string(String($0)) }
         case .object(let object): return object.elements

@@ -24,6 +24,9 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
 
     public var line: Int? { span?.line }
 
+    /// How many calls at each end of a long call chain are shown.
+    static let shownCallChainEnds = 5
+
     public var description: String { render() }
 
     /// The full text: location, message, source line with a caret under the span, hint, call chain.
@@ -52,7 +55,18 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
                 + String(repeating: "~", count: max(0, spanWidth - 1))
         }
         if let hint { text += "\n  hint: \(hint)" }
-        for (function, callSpan) in callChain {
+        // Deep recursion: the innermost and outermost calls, and how many were left out between them.
+        let shown = Diagnostic.shownCallChainEnds
+        for (index, (function, callSpan)) in callChain.enumerated() {
+            if callChain.count > 2 * shown, index >= shown, index < callChain.count - shown {
+                if index == shown {
+                    let omitted = callChain[shown ..< callChain.count - shown]
+                    let names = Set(omitted.map(\.function)).sorted()
+                    let what = names.count == 1 ? "calls to \(names[0])" : "calls (\(names.prefix(3).joined(separator: ", ")))"
+                    text += "\n  … \(omitted.count) more \(what) …"
+                }
+                continue
+            }
             let location = callSpan.file.location(of: callSpan.start)
             text += "\n  in \(function), called from \(callSpan.file.name):\(location.line):\(location.column)"
         }

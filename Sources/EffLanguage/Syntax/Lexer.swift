@@ -147,14 +147,8 @@ struct Lexer {
                     flush()
                     position += 2
                     let expressionStart = position
-                    var depth = 1
-                    while position < end, peek() != UInt8(ascii: "\n") {
-                        if peek() == UInt8(ascii: "(") { depth += 1 }
-                        if peek() == UInt8(ascii: ")") { depth -= 1; if depth == 0 { break } }
-                        if peek() == UInt8(ascii: "\"") { break }
-                        position += 1
-                    }
-                    guard depth == 0 else {
+                    interpolationNesting = 0
+                    guard skipInterpolation() else {
                         error("unterminated interpolation \\( … ) in string", from: expressionStart - 2)
                         return Token(kind: .string(parts), span: span(from: start))
                     }
@@ -175,6 +169,55 @@ struct Lexer {
         return Token(kind: .string(parts), span: span(from: start))
     }
 
+    /// How many interpolations deep `skipInterpolation` is (bounded: it recurses).
+    private var interpolationNesting = 0
+
+    /// Moves from just after `\(` to its closing `)` (nested parentheses and string literals, which may hold
+    /// interpolations of their own, are skipped whole). False when the line ends first.
+    private mutating func skipInterpolation() -> Bool {
+        interpolationNesting += 1
+        defer { interpolationNesting -= 1 }
+        guard interpolationNesting <= 16 else { return false }
+        var depth = 1
+        while position < end, peek() != UInt8(ascii: "\n") {
+            switch peek() {
+            case UInt8(ascii: "("): depth += 1
+            case UInt8(ascii: ")"):
+                depth -= 1
+                if depth == 0 { return true }
+            case UInt8(ascii: "\""):
+                guard skipNestedString() else { return false }
+                continue
+            default: break
+            }
+            position += 1
+        }
+        return false
+    }
+
+    /// Moves past a string literal inside an interpolation (from its opening quote). False when unterminated.
+    private mutating func skipNestedString() -> Bool {
+        position += 1
+        while position < end, peek() != UInt8(ascii: "\n") {
+            switch peek() {
+            case UInt8(ascii: "\""):
+                position += 1
+                return true
+            case UInt8(ascii: "\\"):
+                if peek(1) == UInt8(ascii: "(") {
+                    position += 2
+                    guard skipInterpolation() else { return false }
+                    position += 1
+                } else {
+                    position += 2
+                }
+            default:
+                position += 1
+            }
+        }
+        return false
+    }
+
     private mutating func symbol(from start: Int) -> Token {
         let three = position + 3 <= end ? String(decoding: bytes[position..<position + 3], as: UTF8.self) : ""
         let two = position + 2 <= end ? String(decoding: bytes[position..<position + 2], as: UTF8.self) : ""
@@ -188,6 +231,15 @@ struct Lexer {
             position += 1
             while position < end, bytes[position] & 0xC0 == 0x80 { position += 1 }
             let character = file.slice(span(from: start))
+            let newline = UInt8(ascii: "\n")
+            if character == "'" {
+                // A single-quoted string: one error for the whole of it, not one per quote.
+                var close = position
+                while close < end, bytes[close] != newline, bytes[close] != UInt8(ascii: "'") { close += 1 }
+                if close < end, bytes[close] == UInt8(ascii: "'") { position = close + 1 }
+            } else if (character == "&" || character == "|"), position < end, bytes[position] == bytes[start] {
+                position += 1   // && and || are one mistake
+            }
             let hint: String? = switch character {
             case "&": "use 'and' for logical and"
             case "|": "use 'or' for logical or"

@@ -8,27 +8,47 @@ struct Parser {
     /// How deeply expressions and blocks may nest before the parser refuses (protects the stack).
     static let maximumNesting = 200
 
-    private var tokens: [Token]
-    private var current = 0
+    var tokens: [Token]
+    var current = 0
     private var depth = 0
     private let file: SourceFile
     private(set) var diagnostics: [Diagnostic] = []
+    /// Where the lexer found errors (byte offsets), so the parse errors they cause are not reported again.
+    private let lexerErrorOffsets: [Int]
 
-    private struct Failure: Error { let diagnostic: Diagnostic }
+    struct Failure: Error { let diagnostic: Diagnostic }
 
     init(file: SourceFile, start: Int = 0, end: Int? = nil) {
         var lexer = Lexer(file: file, start: start, end: end)
         self.tokens = lexer.tokenize()
         self.file = file
         self.diagnostics = lexer.diagnostics
+        self.lexerErrorOffsets = lexer.diagnostics.compactMap { $0.span?.start }
     }
 
     /// Parses a whole program. Check `diagnostics` afterwards.
     mutating func parseProgram() -> [Statement] {
         var statements: [Statement] = []
+        var previousFailed = false
         skipSeparators()
         while !isAtEnd {
-            if let statement = parseStatementRecovering() { statements.append(statement) }
+            if check(.rightBrace) {
+                // A stray `}` at the top level: one error, unless it merely closes a statement already
+                // reported broken (then it is part of that error, not a new one). Always consumed.
+                if !previousFailed {
+                    diagnostics.append(Diagnostic(.syntax, "unexpected '}': no block is open here", at: peek.span,
+                                                  hint: "remove it, or check the '{' it was meant to close"))
+                }
+                advance()
+                skipSeparators()
+                continue
+            }
+            if let statement = parseStatementRecovering() {
+                statements.append(statement)
+                previousFailed = false
+            } else {
+                previousFailed = true
+            }
             skipSeparators()
         }
         return statements
@@ -48,50 +68,50 @@ struct Parser {
 
     // MARK: - Token helpers
 
-    private var peek: Token { tokens[current] }
+    var peek: Token { tokens[current] }
     private var previous: Token { tokens[max(0, current - 1)] }
-    private var isAtEnd: Bool { if case .end = peek.kind { return true } else { return false } }
+    var isAtEnd: Bool { if case .end = peek.kind { return true } else { return false } }
 
     @discardableResult
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         let token = tokens[current]
         if !isAtEnd { current += 1 }
         return token
     }
 
-    private func check(_ symbol: Symbol) -> Bool {
+    func check(_ symbol: Symbol) -> Bool {
         if case .symbol(let s) = peek.kind, s == symbol { return true }
         return false
     }
 
-    private func check(_ keyword: Keyword) -> Bool {
+    func check(_ keyword: Keyword) -> Bool {
         if case .keyword(let k) = peek.kind, k == keyword { return true }
         return false
     }
 
-    private var atNewline: Bool { if case .newline = peek.kind { return true } else { return false } }
+    var atNewline: Bool { if case .newline = peek.kind { return true } else { return false } }
 
-    private mutating func match(_ symbol: Symbol) -> Bool {
+    mutating func match(_ symbol: Symbol) -> Bool {
         if check(symbol) { advance(); return true }
         return false
     }
 
-    private mutating func match(_ keyword: Keyword) -> Bool {
+    mutating func match(_ keyword: Keyword) -> Bool {
         if check(keyword) { advance(); return true }
         return false
     }
 
-    private mutating func skipNewlines() { while atNewline { advance() } }
+    mutating func skipNewlines() { while atNewline { advance() } }
 
-    private mutating func skipSeparators() {
+    mutating func skipSeparators() {
         while atNewline || check(.semicolon) { advance() }
     }
 
-    private func failure(_ message: String, at span: Span, hint: String? = nil) -> Failure {
+    func failure(_ message: String, at span: Span, hint: String? = nil) -> Failure {
         Failure(diagnostic: Diagnostic(.syntax, message, at: span, hint: hint))
     }
 
-    private func describe(_ token: Token) -> String {
+    func describe(_ token: Token) -> String {
         switch token.kind {
         case .end: return "end of input"
         case .newline: return "end of line"
@@ -103,9 +123,28 @@ struct Parser {
         }
     }
 
-    private mutating func expect(_ symbol: Symbol, _ context: String, hint: String? = nil) throws -> Token {
+    /// Consumes `symbol` or fails. At the end of input with an `opener` (the '(' or '[' being closed), the
+    /// error points at the opener, which is where the mistake is, not past the last line.
+    mutating func expect(_ symbol: Symbol, _ context: String, hint: String? = nil, opener: Token? = nil) throws -> Token {
         if check(symbol) { return advance() }
-        throw failure("expected '\(symbol.rawValue)' \(context), found \(describe(peek))", at: peek.span, hint: hint)
+        if isAtEnd, let opener {
+            throw failure("unclosed '\(opener.text)': expected '\(symbol.rawValue)' \(context) before the end of the input",
+                          at: opener.span, hint: hint)
+        }
+        throw failure("expected '\(symbol.rawValue)' \(context), found \(describe(peek))",
+                      at: isAtEnd ? endOfInputSpan : peek.span, hint: hint)
+    }
+
+    /// Just after the last token that is not a line break: where "found end of input" errors point, so the
+    /// source line and caret are shown rather than an empty line past the end.
+    var endOfInputSpan: Span {
+        var index = current - 1
+        while index >= 0 {
+            if case .newline = tokens[index].kind { index -= 1; continue }
+            let end = tokens[index].span.end
+            return Span(file: tokens[index].span.file, start: end, end: end + 1)
+        }
+        return peek.span
     }
 
     private mutating func expectIdentifier(_ context: String) throws -> Token {
@@ -128,10 +167,15 @@ struct Parser {
     // MARK: - Statements
 
     private mutating func parseStatementRecovering() -> Statement? {
+        let statementStart = peek.span.start
         do {
             return try parseStatement()
         } catch let error as Failure {
-            diagnostics.append(error.diagnostic)
+            // A statement the lexer already reported (a stray '&', an unterminated string) fails to parse as a
+            // consequence: report the cause once, not the cascade.
+            let reached = max(peek.span.end, error.diagnostic.span?.start ?? 0)
+            let lexerReported = lexerErrorOffsets.contains { $0 >= statementStart && $0 <= reached }
+            if !lexerReported { diagnostics.append(error.diagnostic) }
             synchronize()
             return nil
         } catch { return nil }
@@ -201,6 +245,8 @@ struct Parser {
                 path += text
             }
             statement = .importStatement(path: path, start.to(pathToken.span))
+        } else if isModelBlockStart() {
+            statement = try parseModelBlock()
         } else {
             let expression = try parseExpression()
             if match(.equal) {
@@ -341,7 +387,7 @@ struct Parser {
         return left
     }
 
-    private mutating func parseAdditive() throws -> Expression {
+    mutating func parseAdditive() throws -> Expression {
         var left = try parseMultiplicative()
         while check(.plus) || check(.minus) {
             let token = advance()
@@ -386,10 +432,11 @@ struct Parser {
         return base
     }
 
-    private mutating func parsePostfix() throws -> Expression {
+    mutating func parsePostfix() throws -> Expression {
         var expression = try parsePrimary()
         while true {
-            if match(.leftParen) {
+            if check(.leftParen) {
+                let openParen = advance()
                 var arguments: [Argument] = []
                 if !check(.rightParen) {
                     repeat {
@@ -407,7 +454,7 @@ struct Parser {
                         arguments.append(Argument(label: label, value: value, span: argumentStart.to(value.span)))
                     } while match(.comma)
                 }
-                let close = try expect(.rightParen, "to close the argument list")
+                let close = try expect(.rightParen, "to close the argument list", opener: openParen)
                 expression = .call(expression, arguments, expression.span.to(close.span))
             } else if match(.leftBracket) {
                 let index = try parseExpression()
@@ -447,12 +494,13 @@ struct Parser {
         case .keyword(.if):
             return try parseConditional()
         case .identifier(let name):
+            if isClaimStart() { return try parseClaim() }
             advance()
             return .variable(name, token.span)
         case .symbol(.leftParen):
             advance()
             let inner = try parseExpression()
-            _ = try expect(.rightParen, "to close '('")
+            _ = try expect(.rightParen, "to close '('", opener: token)
             return inner
         case .symbol(.leftBracket):
             advance()
@@ -461,26 +509,29 @@ struct Parser {
                 elements.append(try parseExpression())
                 if !match(.comma) { break }
             }
-            let close = try expect(.rightBracket, "to close the list", hint: "separate elements with ','")
+            let close = try expect(.rightBracket, "to close the list", hint: "separate elements with ','", opener: token)
             return .list(elements, token.span.to(close.span))
         case .symbol(.leftBrace):
             return try parseRecord()
-        case .newline, .end:
+        case .end:
+            throw failure("expected an expression, found \(describe(token))", at: endOfInputSpan)
+        case .newline:
             throw failure("expected an expression, found \(describe(token))", at: token.span)
         default:
             throw failure("expected an expression, found \(describe(token))", at: token.span)
         }
     }
 
-    /// `3.7 pJ`, `37 GB/s`: a unit name right after a number literal makes a quantity.
+    /// `3.7 pJ`, `37 GB/s`: a unit name right after a number literal makes a quantity. A compound unit is
+    /// written without spaces (`GB/s`); `10 J / s` divides by a variable `s`.
     private mutating func parseUnitSuffix(value: Double, start: Span) throws -> Expression {
         guard case .identifier(let symbol) = peek.kind, UnitTable.unit(named: symbol) != nil else {
             return .number(value, start)
         }
         var end = advance().span
         var unit = symbol
-        if check(.slash), case .identifier(let denominator) = tokens[current + 1].kind,
-           UnitTable.unit(named: denominator) != nil {
+        if check(.slash), peek.span.start == end.end, case .identifier(let denominator) = tokens[current + 1].kind,
+           tokens[current + 1].span.start == peek.span.end, UnitTable.unit(named: denominator) != nil {
             advance()
             end = advance().span
             unit += "/" + denominator
@@ -520,7 +571,7 @@ struct Parser {
             skipNewlines()
         }
         skipNewlines()
-        let close = try expect(.rightBrace, "to close the record", hint: "separate fields with ','")
+        let close = try expect(.rightBrace, "to close the record", hint: "separate fields with ','", opener: open)
         return .record(fields, open.span.to(close.span))
     }
 

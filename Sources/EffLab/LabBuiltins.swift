@@ -1,0 +1,14 @@
+import EffLanguage
+
+/// The builtins EffLab adds to the language: tables and charts (later models and energy).
+///
+///     let session = try Session(builtins: Builtins.core + LabBuiltins.tables + LabBuiltins.charts,
+///                               output: { print($0) })
+public enum LabBuiltins {
+    /// `table`, `save`.
+    public static let tables: [Builtin] = TableBuiltins.list
+    /// `bar`, `hist`, `sparkline`, `line`, `scatter`, `heatmap`, `spy`.
+    public static let charts: [Builtin] = BarBuiltins.list + PlotBuiltins.list + MatrixBuiltins.list
+    /// Everything EffLab adds: tables, charts, models and data, energy and claims.
+    public static var all: [Builtin] { tables + charts + LabModelBuiltins.list + LabEnergyBuiltins.list }
+}

@@ -1,0 +1,252 @@
+import EffKernels
+import EffLanguage
+import EffModels
+
+/// Model builtins: building models, inspecting them, evaluating, predicting, and weight files.
+enum ModelBuiltins {
+    static let list: [Builtin] = [mlpBuiltin, modelBuiltin, likeBuiltin, evaluateBuiltin, predictBuiltin,
+                                  summaryBuiltin, weightsBuiltin, loadBuiltin]
+
+    /// The layer kinds `model(layers: …)` accepts, with the fields each may have.
+    static let layerFields: [(kind: String, fields: [String])] = [
+        ("dense", ["kind", "units", "activation"]), ("layernorm", ["kind"]), ("dropout", ["kind", "rate"]),
+    ]
+
+    static let mlpBuiltin = Builtin(
+        "mlp", [.required("widths"), .optional("activation", .string("relu")), .optional("seed", .number(42)),
+                .optional("name", .string("mlp"))], category: "models",
+        summary: "A multilayer perceptron: dense layers between the widths, the activation after all but the last (logits).",
+        example: "mlp([64, 128, 10], seed: 1)"
+    ) { arguments in
+        let widths = try arguments.list("widths").enumerated().map { index, value -> Int in
+            guard let number = value.wholeNumber, number >= 1 else {
+                throw RuntimeError("mlp: 'widths' must be positive whole numbers; element \(index) is \(value.display())",
+                                   argument: "widths")
+            }
+            return number
+        }
+        let activation = try arguments.activation("mlp", "activation")
+        let seed = try arguments.seed("mlp")
+        let name = try arguments.string("name")
+        return .object(ModelValue(try LabModelBuiltins.passingErrors("mlp", argument: "widths") {
+            try Model.mlp(widths, activation: activation, seed: seed, name: name)
+        }))
+    }
+
+    static let modelBuiltin = Builtin(
+        "model", [.required("input"), .required("layers"), .optional("name", .string("model")),
+                  .optional("seed", .number(42))], category: "models",
+        summary: "A model from layer records: {kind: \"dense\", units, activation}, {kind: \"layernorm\"}, {kind: \"dropout\", rate}.",
+        example: "model(input: 4, layers: [{kind: \"dense\", units: 16, activation: \"relu\"}, {kind: \"dense\", units: 3}], name: \"small\")"
+    ) { arguments in
+        let input = try arguments.integer("model", "input", in: 1...Model.maximumWidth)
+        let specs = try arguments.list("layers").enumerated().map { index, value in
+            try layerSpec(value, index: index)
+        }
+        let name = try arguments.string("name")
+        let seed = try arguments.seed("model")
+        return .object(ModelValue(try LabModelBuiltins.passingErrors("model", argument: "layers") {
+            try Model(name: name, inputCount: input, specs: specs, seed: seed)
+        }))
+    }
+
+    /// One `model(layers:)` record as a layer spec, with errors naming the layer and field.
+    static func layerSpec(_ value: Value, index: Int) throws -> LayerSpec {
+        let place = "model: layer \(index)"
+        guard case .record(let record) = value else {
+            throw RuntimeError("\(place) must be a record such as {kind: \"dense\", units: 10}, got \(value.typeName)",
+                               argument: "layers")
+        }
+        guard case .string(let kindText)? = record["kind"] else {
+            throw RuntimeError("\(place) needs a kind: \(layerFields.map { "\"\($0.kind)\"" }.joined(separator: ", "))",
+                               argument: "layers")
+        }
+        let kind = kindText.lowercased()
+        guard let allowed = layerFields.first(where: { $0.kind == kind })?.fields else {
+            throw RuntimeError("\(place): unknown kind \"\(kindText)\"; choose one of: "
+                + layerFields.map(\.kind).joined(separator: ", "), argument: "layers")
+        }
+        if let extra = record.names.first(where: { !allowed.contains($0) }) {
+            throw RuntimeError("\(place): a \(kind) layer has no field '\(extra)' (fields: \(allowed.joined(separator: ", ")))",
+                               argument: "layers")
+        }
+        switch kind {
+        case "dense":
+            guard let units = record["units"]?.wholeNumber, units >= 1, units <= Model.maximumWidth else {
+                throw RuntimeError("\(place): dense needs 'units', a whole number in 1…\(Model.maximumWidth)",
+                                   argument: "layers")
+            }
+            var activation = Activation.none
+            if let activationValue = record["activation"] {
+                guard case .string(let text) = activationValue else {
+                    throw RuntimeError("\(place): 'activation' must be a string such as \"relu\"", argument: "layers")
+                }
+                activation = try LabModelBuiltins.passingErrors("model", argument: "layers") { try Activation.named(text) }
+            }
+            return .dense(units: units, activation: activation)
+        case "layernorm":
+            return .layerNorm
+        default:
+            guard case .number(let rate)? = record["rate"], rate >= 0, rate < 1 else {
+                throw RuntimeError("\(place): dropout needs 'rate', a number in [0, 1)", argument: "layers")
+            }
+            return .dropout(rate: rate)
+        }
+    }
+
+    static let likeBuiltin = Builtin(
+        "like", [.required("model"), .optional("seed", .number(42)), .optional("name")], category: "models",
+        summary: "A fresh f32 model with the same architecture (new weights from the seed; keeps the name unless given).",
+        example: "like(mlp([4, 8, 3]), seed: 7, name: \"twin\")"
+    ) { arguments in
+        let original = try arguments.model("like", "model").model
+        let seed = try arguments.seed("like")
+        let name = arguments.isGiven("name") ? try arguments.string("name") : original.name
+        return .object(ModelValue(try LabModelBuiltins.passingErrors("like") {
+            try Model(name: name, inputCount: original.inputCount, specs: original.specs, seed: seed)
+        }))
+    }
+
+    static let evaluateBuiltin = Builtin(
+        "evaluate", [.required("model"), .required("data")], category: "models",
+        summary: "Accuracy, loss, confusion matrix and per-example outcomes of a model on a data set.",
+        example: "let parts = split(dataset(\"iris\"))\nlet m = mlp([4, 16, 3])\ntrain(m, parts.train, epochs: 20);\nevaluate(m, parts.test)"
+    ) { arguments in
+        let model = try arguments.model("evaluate", "model")
+        let data = try arguments.dataset("evaluate", "data")
+        let evaluation = try LabModelBuiltins.passingErrors("evaluate", argument: "data") {
+            try model.model.evaluate(on: data.dataset)
+        }
+        return .object(EvaluationValue(evaluation: evaluation, model: ModelValue(model.model, history: model.history),
+                                       dataset: data))
+    }
+
+    static let predictBuiltin = Builtin(
+        "predict", [.required("model"), .required("input")], category: "models",
+        summary: "Predicted class index: for one example (a list of numbers), or a list for a data set or a list of examples.",
+        example: "predict(mlp([4, 8, 3]), [5.1, 3.5, 1.4, 0.2])"
+    ) { arguments in
+        let model = try arguments.model("predict", "model").model
+        let input = arguments.value("input")
+        func classes(_ features: [Float], count: Int) throws -> [Value] {
+            try LabModelBuiltins.passingErrors("predict", argument: "input") {
+                try model.predict(features, count: count).map { .number(Double($0)) }
+            }
+        }
+        if case .object(let object as DatasetValue) = input {
+            return .list(try classes(object.dataset.features, count: object.dataset.count))
+        }
+        guard case .list(let elements) = input else {
+            throw RuntimeError("predict: 'input' must be a data set, a list of numbers or a list of lists, got \(input.typeName)",
+                               argument: "input")
+        }
+        if elements.allSatisfy({ if case .list = $0 { return true } else { return false } }), !elements.isEmpty {
+            let rows = try elements.map { try features($0, width: model.inputCount) }
+            return .list(try classes(rows.flatMap { $0 }, count: rows.count))
+        }
+        return try classes(try features(input, width: model.inputCount), count: 1)[0]
+    }
+
+    /// One example's features from a list of numbers of the model's input width.
+    static func features(_ value: Value, width: Int) throws -> [Float] {
+        guard case .list(let elements) = value else {
+            throw RuntimeError("predict: an example must be a list of numbers, got \(value.typeName)", argument: "input")
+        }
+        guard elements.count == width else {
+            throw RuntimeError("predict: the model takes \(width) features, the example has \(elements.count)",
+                               argument: "input")
+        }
+        return try elements.map { element in
+            guard case .number(let number) = element, number.isFinite else {
+                throw RuntimeError("predict: features must be finite numbers, got \(element.display())", argument: "input")
+            }
+            return Float(number)
+        }
+    }
+
+    static let summaryBuiltin = Builtin(
+        "summary", [.required("model")], category: "models",
+        summary: "A model's layers with shapes, formats, parameters, bytes and operations per inference, and its size in every format.",
+        example: "summary(mlp([64, 128, 10]))"
+    ) { arguments in
+        .object(ModelSummaryValue(try arguments.model("summary", "model").model))
+    }
+
+    static let weightsBuiltin = Builtin(
+        "weights", [.required("model")], category: "models",
+        summary: "The model's weight tensors as records {layer, kind, shape, format, nonzero} (shape: [outputs, inputs]).",
+        example: "weights(mlp([4, 8, 3]))"
+    ) { arguments in
+        let model = try arguments.model("weights", "model").model
+        var records: [Value] = []
+        for (index, layer) in model.layers.enumerated() {
+            switch layer {
+            case .dense(let dense):
+                let nonzero = Double(dense.nonzeroWeightCount) / Double(max(1, dense.weights.count))
+                records.append(.record(Record([
+                    ("layer", .number(Double(index))), ("kind", .string("dense")),
+                    ("shape", .list([.number(Double(dense.outputCount)), .number(Double(dense.inputCount))])),
+                    ("format", .string(dense.format.rawValue)), ("nonzero", .number(nonzero)),
+                ])))
+            case .layerNorm(let norm):
+                records.append(.record(Record([
+                    ("layer", .number(Double(index))), ("kind", .string("layernorm")),
+                    ("shape", .list([.number(Double(norm.featureCount))])), ("format", .string("f32")),
+                    ("nonzero", .number(1)),
+                ])))
+            case .dropout:
+                continue
+            }
+        }
+        return .list(records)
+    }
+
+    static let loadBuiltin = Builtin(
+        "load", [.required("path"), .optional("activation", .string("relu")), .optional("name")], category: "models",
+        summary: "Loads a model from a .safetensors or .npz weight file (eff's own files keep their architecture; "
+            + "others are read as linear layers with `activation` between them).",
+        example: "load(\"model.safetensors\")"
+    ) { arguments in
+        let path = try arguments.string("path")
+        let extensionName = path.split(separator: "/").last.flatMap { name in
+            name.contains(".") ? name.split(separator: ".").last.map { $0.lowercased() } : nil
+        } ?? ""
+        if extensionName == "npy" {
+            throw RuntimeError("load: \"\(path)\" is a .npy file, which holds one array, not a model",
+                               hint: "save all the layers in one .npz (numpy.savez) or .safetensors file", argument: "path")
+        }
+        guard ["safetensors", "npz"].contains(extensionName) else {
+            throw RuntimeError("load: cannot tell the format of \"\(path)\"; load reads model weights from .safetensors or .npz",
+                               argument: "path")
+        }
+        let activation = try arguments.activation("load", "activation")
+        var model = try LabModelBuiltins.passingErrors("load", argument: "path") {
+            try Model.load(path: path, hiddenActivation: activation)
+        }
+        if arguments.isGiven("name") { model.name = try arguments.string("name") }
+        return .object(ModelValue(model))
+    }
+}
+
+extension LabModelBuiltins {
+    /// Saves `value` to `path` when it is a model (safetensors; quantized layers are written as their
+    /// rounded values with the formats in the metadata) and returns true; returns false for any other value,
+    /// so the single `save` builtin can fall through to tables and charts.
+    public static func saveModel(_ value: Value, path: String) throws -> Bool {
+        guard case .object(let object) = value, let model = object as? ModelValue else { return false }
+        guard path.lowercased().hasSuffix(".safetensors") else {
+            throw RuntimeError("save: a model is saved as safetensors, so the path must end in .safetensors",
+                               hint: "e.g. save(m, \"model.safetensors\")", argument: "path")
+        }
+        try passingErrors("save", argument: "path") { try model.model.save(safetensorsPath: path) }
+        return true
+    }
+}
+
+private extension Value {
+    /// A whole number held by a number value, or nil.
+    var wholeNumber: Int? {
+        guard case .number(let number) = self, number == number.rounded(), abs(number) < 9e15 else { return nil }
+        return Int(number)
+    }
+}

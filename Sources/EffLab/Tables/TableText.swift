@@ -1,0 +1,103 @@
+import EffLanguage
+
+/// A table as aligned text for the prompt, scripts and notebooks.
+///
+/// Numbers and quantities are right-aligned (quantities keep their units), everything else is
+/// left-aligned; a rule separates the header. Wide columns are cut with `…` to fit the display width,
+/// columns that still do not fit are left out and named in a note, and rows past `maximumRows` are
+/// counted in a note instead of shown.
+///
+///     model     energy  accuracy
+///     ────────  ───────  ────────
+///     baseline  12.5 mJ      97.8
+///     q8        3.1 mJ       97.5
+enum TableText {
+    /// Rows shown before the rest are summarised as "… N more rows".
+    static let maximumRows = 40
+    /// Spaces between columns.
+    static let gap = 2
+    /// A column is not cut narrower than this (unless its content is narrower).
+    static let minimumColumnWidth = 6
+
+    static func render(_ table: Table, context: DisplayContext) -> String {
+        let ascii = context.asciiOnly
+        let width = max(context.width, minimumColumnWidth)
+        guard !table.columns.isEmpty else { return table.rows.isEmpty ? "(empty table)" : "(table of \(table.rows.count) empty rows)" }
+
+        let shownRows = Array(table.rows.prefix(maximumRows))
+        let cells: [[String]] = shownRows.map { row in
+            row.map { ascii ? TextWidth.asciiUnits(cellText($0)) : cellText($0) }
+        }
+        let headers = table.columns.map(TextWidth.singleLine)
+        let rightAligned: [Bool] = table.columns.indices.map { column in
+            var sawNumber = false
+            for row in table.rows {
+                switch row[column] {
+                case .number, .quantity: sawNumber = true
+                case .nilValue: continue
+                default: return false
+                }
+            }
+            return sawNumber
+        }
+
+        // Natural widths, then shrink the widest columns until the line fits.
+        var widths: [Int] = table.columns.indices.map { column in
+            cells.reduce(TextWidth.of(headers[column])) { max($0, TextWidth.of($1[column])) }
+        }
+        let floors = widths.map { min($0, minimumColumnWidth) }
+        func lineWidth(_ count: Int) -> Int { widths.prefix(count).reduce(0, +) + gap * max(0, count - 1) }
+        while lineWidth(widths.count) > width {
+            guard let widest = widths.indices.filter({ widths[$0] > floors[$0] }).max(by: { widths[$0] < widths[$1] })
+            else { break }
+            widths[widest] -= 1
+        }
+        // Columns that cannot fit even at their floor are left out, from the right.
+        var shownColumns = widths.count
+        while shownColumns > 1 && lineWidth(shownColumns) > width { shownColumns -= 1 }
+        widths[0] = min(widths[0], width)
+
+        func line(_ texts: [String]) -> String {
+            let parts = (0..<shownColumns).map { column in
+                TextWidth.pad(
+                    TextWidth.truncate(texts[column], to: widths[column], ascii: ascii), to: widths[column],
+                    rightAligned: rightAligned[column])
+            }
+            return trimmedRight(parts.joined(separator: String(repeating: " ", count: gap)))
+        }
+
+        var lines = [line(headers)]
+        lines.append((0..<shownColumns).map { String(repeating: ascii ? "-" : "─", count: widths[$0]) }
+            .joined(separator: String(repeating: " ", count: gap)))
+        lines += cells.map(line)
+        let ellipsis = ascii ? "..." : "…"
+        if table.rows.isEmpty { lines.append("(no rows)") }
+        if table.rows.count > shownRows.count {
+            let more = table.rows.count - shownRows.count
+            lines.append("\(ellipsis) \(more) more row\(more == 1 ? "" : "s") (\(table.rows.count) in all)")
+        }
+        if shownColumns < table.columns.count {
+            let hidden = table.columns[shownColumns...]
+            let note = "\(ellipsis) \(hidden.count) more column\(hidden.count == 1 ? "" : "s"): "
+                + hidden.map(TextWidth.singleLine).joined(separator: ", ")
+            lines.append(TextWidth.truncate(note, to: width, ascii: ascii))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The text of one cell: strings without quotes, numbers and quantities as eff prints them, nil empty.
+    static func cellText(_ value: Value) -> String {
+        switch value {
+        case .nilValue: return ""
+        case .string(let text): return TextWidth.singleLine(text)
+        case .object(let object): return "<\(object.typeName)>"
+        default: return TextWidth.singleLine(value.text())
+        }
+    }
+
+    static func trimmedRight(_ text: String) -> String {
+        var result = Substring(text)
+        while result.last == " " { result = result.dropLast() }
+        return String(result)
+    }
+}

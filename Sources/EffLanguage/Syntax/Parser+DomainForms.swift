@@ -1,0 +1,141 @@
+/// The domain forms: sugar over builtin calls, recognised by context so `model` and `claim`
+/// remain ordinary names elsewhere.
+///
+///     model baseline {            let baseline = model(name: "baseline", input: 64, layers: [
+///       input 64                     {kind: "dense", units: 256, activation: "relu"},
+///       dense 256, relu       →      {kind: "dense", units: 10}])
+///       dense 10
+///     }
+///
+///     claim tern vs base on test: energy <= 1/100 and accuracy >= 0
+///       → claim(tern, base, test, [{metric: "energy", relation: "<=", bound: 1/100},
+///                                  {metric: "accuracy", relation: ">=", bound: 0}])
+extension Parser {
+    /// The layer kinds a model block accepts, with what their arguments mean.
+    static let layerKinds: [String: [String]] = [
+        "dense": ["units", "activation"],
+        "layernorm": [],
+        "dropout": ["rate"],
+    ]
+
+    /// The relations a claim condition may use.
+    static let claimRelations: [Symbol: String] = [.lessEqual: "<=", .less: "<", .greaterEqual: ">=", .greater: ">"]
+
+    func isModelBlockStart() -> Bool {
+        guard case .identifier("model") = peek.kind, case .identifier = tokens[current + 1].kind,
+              case .symbol(.leftBrace) = tokens[current + 2].kind else { return false }
+        return true
+    }
+
+    func isClaimStart() -> Bool {
+        guard case .identifier("claim") = peek.kind, case .identifier = tokens[current + 1].kind else { return false }
+        return true
+    }
+
+    /// `model NAME { input N; LAYER args… }` as a `let` of a `model(...)` call.
+    mutating func parseModelBlock() throws -> Statement {
+        let start = advance().span
+        let nameToken = advance()
+        let name = nameToken.text
+        let open = advance()
+        var input: Expression? = nil
+        var layers: [Expression] = []
+        skipSeparators()
+        while !check(.rightBrace) {
+            if isAtEnd { throw failure("unclosed model block: expected '}'", at: open.span) }
+            guard case .identifier(let kind) = peek.kind else {
+                throw failure("expected a layer (input, dense, layernorm, dropout), found \(describe(peek))", at: peek.span)
+            }
+            let kindToken = advance()
+            var arguments: [Expression] = []
+            if !(atNewline || check(.semicolon) || check(.rightBrace)) {
+                repeat {
+                    // A bare name such as `relu` is the activation's name, not a variable.
+                    if case .identifier(let word) = peek.kind, !isCallOrAccessAhead() {
+                        arguments.append(.string([.text(word)], advance().span))
+                    } else {
+                        arguments.append(try parseExpression())
+                    }
+                } while match(.comma)
+            }
+            if kind == "input" {
+                guard arguments.count == 1 else {
+                    throw failure("'input' takes one number, the number of input features", at: kindToken.span)
+                }
+                input = arguments[0]
+            } else if let fields = Parser.layerKinds[kind] {
+                guard arguments.count <= fields.count else {
+                    throw failure("'\(kind)' takes at most \(fields.count) argument\(fields.count == 1 ? "" : "s") (\(fields.joined(separator: ", ")))",
+                                  at: kindToken.span)
+                }
+                var record: [(name: String, value: Expression)] = [("kind", .string([.text(kind)], kindToken.span))]
+                for (field, argument) in zip(fields, arguments) { record.append((field, argument)) }
+                layers.append(.record(record, kindToken.span))
+            } else {
+                throw failure("unknown layer '\(kind)' in model block", at: kindToken.span,
+                              hint: Suggestions.hint(for: kind, among: ["input"] + Parser.layerKinds.keys.sorted(), listing: true))
+            }
+            skipSeparators()
+        }
+        let close = advance()
+        let span = start.to(close.span)
+        guard let input else {
+            throw failure("model '\(name)' needs an 'input N' line giving the number of features", at: span)
+        }
+        let call = Expression.call(.variable("model", start), [
+            Argument(label: "name", value: .string([.text(name)], nameToken.span), span: nameToken.span),
+            Argument(label: "input", value: input, span: input.span),
+            Argument(label: "layers", value: .list(layers, span), span: span),
+        ], span)
+        return .letBinding(name: name, call, nameSpan: nameToken.span, span)
+    }
+
+    private func isCallOrAccessAhead() -> Bool {
+        if case .symbol(let symbol) = tokens[current + 1].kind {
+            return [.leftParen, .dot, .leftBracket, .plus, .minus, .star, .slash, .caret].contains(symbol)
+        }
+        return false
+    }
+
+    /// `claim A vs B on DATA: METRIC REL BOUND and …` as a `claim(...)` call.
+    mutating func parseClaim() throws -> Expression {
+        let start = advance().span
+        let candidate = try parsePostfix()
+        try expectWord("vs", "after the claimed system", hint: "write: claim new vs baseline on data: energy <= 1/100")
+        let baseline = try parsePostfix()
+        try expectWord("on", "after the baseline", hint: "name the test data: claim a vs b on parts.test: …")
+        let data = try parsePostfix()
+        _ = try expect(.colon, "before the claim's conditions")
+        var conditions: [Expression] = []
+        repeat {
+            skipNewlines()
+            guard case .identifier(let metric) = peek.kind else {
+                throw failure("expected a metric (energy, latency, accuracy), found \(describe(peek))", at: peek.span)
+            }
+            let metricToken = advance()
+            guard case .symbol(let symbol) = peek.kind, let relation = Parser.claimRelations[symbol] else {
+                throw failure("expected <=, <, >= or > after '\(metric)', found \(describe(peek))", at: peek.span)
+            }
+            advance()
+            let bound = try parseAdditive()
+            let span = metricToken.span.to(bound.span)
+            conditions.append(.record([
+                ("metric", .string([.text(metric)], metricToken.span)),
+                ("relation", .string([.text(relation)], span)),
+                ("bound", bound),
+            ], span))
+        } while match(.and)
+        let span = start.to(conditions.last?.span ?? start)
+        return .call(.variable("claim", start), [
+            Argument(label: nil, value: candidate, span: candidate.span),
+            Argument(label: nil, value: baseline, span: baseline.span),
+            Argument(label: nil, value: data, span: data.span),
+            Argument(label: nil, value: .list(conditions, span), span: span),
+        ], span)
+    }
+
+    private mutating func expectWord(_ word: String, _ context: String, hint: String) throws {
+        if case .identifier(word) = peek.kind { advance(); return }
+        throw failure("expected '\(word)' \(context), found \(describe(peek))", at: peek.span, hint: hint)
+    }
+}

@@ -1,0 +1,70 @@
+import XCTest
+@testable import EffLanguage
+
+/// `model NAME { … }` and `claim A vs B on D: …` desugar to calls of the `model` and `claim` builtins.
+final class DomainFormTests: XCTestCase {
+    /// Stand-ins that echo their arguments, so the test sees exactly what the sugar produced.
+    private let echoes: [Builtin] = [
+        Builtin("model", [.optional("name"), .optional("input"), .optional("layers"), .optional("seed")],
+                category: "test", summary: "", example: "") { arguments in
+            .record(Record([("name", arguments.value("name")), ("input", arguments.value("input")),
+                            ("layers", arguments.value("layers"))]))
+        },
+        Builtin("claim", [.required("candidate"), .required("baseline"), .required("data"), .required("conditions")],
+                category: "test", summary: "", example: "") { arguments in
+            .list([arguments.value("candidate"), arguments.value("baseline"), arguments.value("data"),
+                   arguments.value("conditions")])
+        },
+    ]
+
+    private func run(_ text: String) throws -> (output: [String], diagnostics: [Diagnostic]) {
+        var output: [String] = []
+        let session = try Session(builtins: Builtins.core + echoes, output: { output.append($0) })
+        let diagnostics = session.run(SourceFile(name: "t.eff", text: text))
+        return (output, diagnostics)
+    }
+
+    func testModelBlock() throws {
+        let (output, diagnostics) = try run("""
+            model baseline {
+              input 64
+              dense 256, relu
+              layernorm
+              dropout 0.1
+              dense 10
+            }
+            baseline
+            let model = 3
+            model + 1
+            """)
+        XCTAssertEqual(diagnostics.map { $0.render() }, [])
+        XCTAssertEqual(output, [
+            #"{name: "baseline", input: 64, layers: [{kind: "dense", units: 256, activation: "relu"}, {kind: "layernorm"}, {kind: "dropout", rate: 0.1}, {kind: "dense", units: 10}]}"#,
+            "4",
+        ])
+    }
+
+    func testModelBlockErrors() throws {
+        XCTAssertEqual(try run("model m {\n  dense 10\n}").diagnostics.first?.message,
+                       "model 'm' needs an 'input N' line giving the number of features")
+        let unknown = try run("model m {\n  input 4\n  dence 10\n}").diagnostics.first
+        XCTAssertEqual(unknown?.message, "unknown layer 'dence' in model block")
+        XCTAssertEqual(unknown?.hint, "did you mean 'dense'?")
+        XCTAssertEqual(unknown?.line, 3)
+    }
+
+    func testClaim() throws {
+        let (output, diagnostics) = try run("""
+            let a = "A"
+            let b = "B"
+            let d = {test: "D"}
+            claim a vs b on d.test: energy <= 1/100 and accuracy >= 0
+            """)
+        XCTAssertEqual(diagnostics.map { $0.render() }, [])
+        XCTAssertEqual(output, [
+            #"["A", "B", "D", [{metric: "energy", relation: "<=", bound: 0.01}, {metric: "accuracy", relation: ">=", bound: 0}]]"#,
+        ])
+        XCTAssertEqual(try run("let a = 1\nlet b = 2\nclaim a vs b: energy <= 1").diagnostics.first?.message,
+                       "expected 'on' after the baseline, found ':'")
+    }
+}
