@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "eff",
             dependencies: [
-                "EffLanguage", "EffKernels", "EffLab", "EffREPL",
+                "EffLanguage", "EffKernels", "EffCharts", "EffLab", "EffREPL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EffUnitsTests", dependencies: ["EffUnits"]),

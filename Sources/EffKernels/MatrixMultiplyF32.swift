@@ -64,7 +64,9 @@ extension Kernels {
                 let firstDepth = p0 == 0
                 let sharedB = UnsafePointer(packedB)
                 let rowPanels = (m + 5) / 6
-                KernelThreads.forEachChunk(total: rowPanels, granularity: 1) { panelRange in
+                // At least 4 M multiply-adds per extra thread.
+                let threads = KernelThreads.useful(for: m * columns * depth, perThread: 4 << 20)
+                KernelThreads.forEachChunk(total: rowPanels, granularity: 1, threads: threads) { panelRange in
                     var packedA = [Float](repeating: 0, count: depth * 6)
                     var edge = [Float](repeating: 0, count: 6 * 16)
                     for rowPanel in panelRange {

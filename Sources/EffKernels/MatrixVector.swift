@@ -44,7 +44,9 @@ public enum Kernels {
         // Row tiles of about 256 KiB of weights stay in L2 while all batch items pass over them.
         let bytesPerRow = max(1, weights.byteCount / max(weights.rows, 1))
         let tileRows = batch == 1 ? weights.rows : max(4, (256 << 10) / bytesPerRow / 4 * 4)
-        KernelThreads.forEachChunk(total: weights.rows) { chunk in
+        // At least 256 KiB of weight traffic per extra thread.
+        let threads = KernelThreads.useful(for: weights.byteCount * batch, perThread: 256 << 10)
+        KernelThreads.forEachChunk(total: weights.rows, threads: threads) { chunk in
             var start = chunk.lowerBound
             while start < chunk.upperBound {
                 let end = min(chunk.upperBound, start + tileRows)

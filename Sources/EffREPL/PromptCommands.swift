@@ -96,14 +96,14 @@ extension Prompt {
 
     private func help(_ name: String) {
         guard !name.isEmpty else {
-            Prompt.write(BuiltinHelp.overview(session.builtins))
+            Prompt.write(BuiltinHelp.overview(session.builtins, width: session.displayContext.width))
             Prompt.write("\nPrompt commands:")
             for command in PromptCommand.allCases { Prompt.write("  " + command.usage) }
             Prompt.write("\nKeys: Tab completes, Up/Down recall history, Ctrl-C interrupts, Ctrl-D quits. "
                 + "`ans` is the last value.")
             return
         }
-        if let text = BuiltinHelp.describe(name, in: session.builtins) {
+        if let text = BuiltinHelp.describe(name, in: session.builtins, width: session.displayContext.width) {
             Prompt.write(text)
         } else if let value = session.value(of: name) {
             Prompt.write("\(name): \(value.typeName) = \(value.display(session.displayContext))")

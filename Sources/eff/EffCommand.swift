@@ -93,10 +93,10 @@ struct HelpBuiltinsCommand: ParsableCommand {
     func run() throws {
         let session = try Driver.makeSession()
         guard let name else {
-            print(BuiltinHelp.overview(session.builtins))
+            print(BuiltinHelp.overview(session.builtins, width: Registry.displayContext().width))
             return
         }
-        guard let text = BuiltinHelp.describe(name, in: session.builtins) else {
+        guard let text = BuiltinHelp.describe(name, in: session.builtins, width: Registry.displayContext().width) else {
             Driver.printError("no builtin named '\(name)'")
             throw ExitCode(Driver.usageError)
         }

@@ -1,3 +1,4 @@
+import EffCharts
 import EffLab
 import EffLanguage
 import Foundation
@@ -6,9 +7,11 @@ import Foundation
 enum Registry {
     static let all: [Builtin] = Builtins.core + LabBuiltins.all
 
-    /// Output width from `COLUMNS` (else 80).
+    /// How output is shown, by EffCharts' rules: the terminal's width (else `COLUMNS`, else 80); colour only
+    /// on a terminal and never with `NO_COLOR`; ASCII for `TERM=dumb`.
     static func displayContext() -> DisplayContext {
-        let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
-        return DisplayContext(width: max(20, min(columns, 1000)))
+        let terminal = Terminal.standardOutput()
+        return DisplayContext(width: max(20, min(terminal.columns, 1000)), asciiOnly: terminal.isDumb,
+                              color: terminal.colorEnabled)
     }
 }

@@ -2,11 +2,14 @@ import XCTest
 
 /// Every Examples/NAME.eff runs with the real binary, prints Examples/NAME.out, fits 80 columns, and renders
 /// as a notebook. Regenerate a transcript after a deliberate change with:
-///   NO_COLOR=1 COLUMNS=80 swift run eff Examples/NAME.eff > Examples/NAME.out
+///   NO_COLOR=1 COLUMNS=80 EFF_CPU_CACHE_ROOT=/nonexistent swift run eff Examples/NAME.eff > Examples/NAME.out
+/// (an unreadable cache root pins the estimator's cache sizes to its documented defaults, so estimated
+/// energies in the transcripts are the same on every machine).
 /// and read the diff. A transcript line that is exactly `…` matches any number of output lines (used for
 /// timings, which differ run to run); every other line must match exactly.
 final class ExamplesTests: XCTestCase {
     static let directory = EffBinary.packageRoot.appendingPathComponent("Examples")
+    static let environment = ["EFF_CPU_CACHE_ROOT": "/nonexistent"]
 
     static func scripts() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eff") }.sorted()
@@ -18,7 +21,7 @@ final class ExamplesTests: XCTestCase {
         for script in scripts {
             let transcript = Self.directory.appendingPathComponent(script.replacingOccurrences(of: ".eff", with: ".out"))
             let expected = try String(contentsOf: transcript, encoding: .utf8)
-            let result = try EffBinary.run([Self.directory.appendingPathComponent(script).path], directory: Self.directory)
+            let result = try EffBinary.run([Self.directory.appendingPathComponent(script).path], environment: Self.environment, directory: Self.directory)
             XCTAssertEqual(result.status, 0, "\(script) failed:\n\(result.standardError)")
             if let mismatch = Self.mismatch(output: result.standardOutput, transcript: expected) {
                 XCTFail("\(script) output differs from \(transcript.lastPathComponent): \(mismatch)")
@@ -37,7 +40,7 @@ final class ExamplesTests: XCTestCase {
         for script in try Self.scripts() {
             let markdown = output.appendingPathComponent(script.replacingOccurrences(of: ".eff", with: ".md"))
             let result = try EffBinary.run(["notebook", Self.directory.appendingPathComponent(script).path,
-                                            "-o", markdown.path], directory: Self.directory)
+                                            "-o", markdown.path], environment: Self.environment, directory: Self.directory)
             XCTAssertEqual(result.status, 0, "\(script) as a notebook:\n\(result.standardError)")
             let text = (try? String(contentsOf: markdown, encoding: .utf8)) ?? ""
             XCTAssertTrue(text.contains("```"), "\(script): the report has no code cells")

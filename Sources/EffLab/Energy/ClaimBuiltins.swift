@@ -60,9 +60,12 @@ final class VerdictValue: EffObject {
                 conditions.formats[name].map { "\(name) \($0)" }
             }.joined(separator: ", "))
         }
-        if let threads = conditions.threads { parts.append("\(threads) thread\(threads == 1 ? "" : "s")") }
+        // Threads and machine matter only to what was measured here (latency, metered energy); estimated
+        // energy and accuracy are the same on every machine, so they are left out then.
+        let measuredHere = result.latencyRatio != nil || (energySourceLabel.map { !$0.hasPrefix("estimated") } ?? false)
+        if measuredHere, let threads = conditions.threads { parts.append("\(threads) thread\(threads == 1 ? "" : "s")") }
         if let source = energySourceLabel { parts.append("energy \(source)") }
-        parts.append("machine \(conditions.machine)")
+        if measuredHere { parts.append("machine \(conditions.machine)") }
         return parts.joined(separator: "; ")
     }
 

@@ -130,7 +130,11 @@ public struct TensorFile: Sendable, Equatable {
 /// Reads a whole file, with a clear error when it cannot be read.
 func readFileBytes(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ModelsError(.weightFile, "\(path): cannot read file")
+        var isDirectory: ObjCBool = false
+        let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? "no such file"
+            : isDirectory.boolValue ? "is a folder, not a file"
+            : !FileManager.default.isReadableFile(atPath: path) ? "permission denied" : "cannot read file"
+        throw ModelsError(.weightFile, "\(path): \(reason)")
     }
     return [UInt8](data)
 }
