@@ -123,7 +123,9 @@ public struct EnergyEstimator: Sendable {
                 if !assumptions.contains(note) { assumptions.append(note) }
             }
         }
-        let compute = byOperation.values.reduce(0, +)
+        // Summed in a fixed order: a Dictionary's order changes from process to process, and floating-point
+        // addition in another order can flip the last digit of an estimate that must be reproducible.
+        let compute = byOperation.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value }
         let memory = weightTraffic.joules + activationTraffic.joules
         return EnergyEstimate(energy: EnergyFigure(joules: compute + memory, source: .estimated(profile: profile.name)),
                               computeJoules: compute, memoryJoules: memory, joulesByOperation: byOperation,

@@ -65,7 +65,7 @@ final class MeasurementValue: EffObject {
                 + "  " + (record["energy"]?.text(context) ?? ""))
         }
         lines += result.notes.map { "  note: \($0)" }
-        return lines.joined(separator: "\n")
+        return lines.flatMap { EnergyLabels.wrap($0, width: context.width, indent: "      ") }.joined(separator: "\n")
     }
 
     static let fields = ["name", "format", "batch", "latency", "latency_low", "latency_high", "throughput", "energy",

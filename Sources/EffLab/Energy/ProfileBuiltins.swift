@@ -104,8 +104,12 @@ final class ProfileValue: EffObject {
             let derivation = record["derivation"]?.text(context) ?? ""
             var flag = ""
             if case .bool(true)? = record["assumption"] { flag = " [assumption]" }
-            return "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                + energy.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + derivation + flag
+            let prefix = "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                + energy.padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
+            // Long derivations continue under the derivation column.
+            let pieces = EnergyLabels.wrap(derivation + flag, width: max(20, context.width - prefix.count), indent: "")
+            let indent = String(repeating: " ", count: prefix.count)
+            return pieces.enumerated().map { ($0.offset == 0 ? prefix : indent) + $0.element }.joined(separator: "\n")
         }
         lines.append("per operation:")
         lines += operations.map { row($0["operation"]?.text() ?? "", $0) }
@@ -113,7 +117,8 @@ final class ProfileValue: EffObject {
         if !unpriced.isEmpty { lines.append("  not priced (estimates that need them fail): " + unpriced.joined(separator: ", ")) }
         lines.append("per 64-bit memory access:")
         lines += memory.map { row("\($0["level"]?.text() ?? "") access", $0) }
-        return lines.joined(separator: "\n")
+        return lines.flatMap { $0.contains("\n") ? [$0] : EnergyLabels.wrap($0, width: context.width, indent: "    ") }
+            .joined(separator: "\n")
     }
 
     func field(_ name: String) -> Value? {

@@ -3,7 +3,8 @@ import EffLanguage
 /// A table as aligned text for the prompt, scripts and notebooks.
 ///
 /// Numbers and quantities are right-aligned (quantities keep their units), everything else is
-/// left-aligned; a rule separates the header. Wide columns are cut with `…` to fit the display width,
+/// left-aligned; a rule separates the header. Wide text columns wrap at spaces onto further lines (up to
+/// `maximumCellLines`), other wide cells are cut with `…` to fit the display width,
 /// columns that still do not fit are left out and named in a note, and rows past `maximumRows` are
 /// counted in a note instead of shown.
 ///
@@ -16,6 +17,8 @@ enum TableText {
     static let maximumRows = 40
     /// Spaces between columns.
     static let gap = 2
+    /// Lines a wrapped text cell may take before the rest is cut with `…`.
+    static let maximumCellLines = 6
     /// A column is not cut narrower than this (unless its content is narrower).
     static let minimumColumnWidth = 6
 
@@ -66,10 +69,20 @@ enum TableText {
             return trimmedRight(parts.joined(separator: String(repeating: " ", count: gap)))
         }
 
+        /// A body row: text cells wider than their column wrap at spaces; the row is as tall as its tallest cell.
+        func rowLines(_ texts: [String]) -> [String] {
+            let pieces: [[String]] = (0..<shownColumns).map { column in
+                guard !rightAligned[column], TextWidth.of(texts[column]) > widths[column] else { return [texts[column]] }
+                return wrapCell(texts[column], width: widths[column], ascii: ascii)
+            }
+            let height = pieces.map(\.count).max() ?? 1
+            return (0..<height).map { index in line(pieces.map { index < $0.count ? $0[index] : "" }) }
+        }
+
         var lines = [line(headers)]
         lines.append((0..<shownColumns).map { String(repeating: ascii ? "-" : "─", count: widths[$0]) }
             .joined(separator: String(repeating: " ", count: gap)))
-        lines += cells.map(line)
+        lines += cells.flatMap(rowLines)
         let ellipsis = ascii ? "..." : "…"
         if table.rows.isEmpty { lines.append("(no rows)") }
         if table.rows.count > shownRows.count {
@@ -83,6 +96,28 @@ enum TableText {
             lines.append(TextWidth.truncate(note, to: width, ascii: ascii))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Greedy word wrap of one cell to `width` columns; a word longer than the width, and whatever does not fit
+    /// in `maximumCellLines`, is cut with `…`.
+    static func wrapCell(_ text: String, width: Int, ascii: Bool) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if TextWidth.of(candidate) <= width {
+                current = candidate
+            } else {
+                if !current.isEmpty { lines.append(current) }
+                current = word
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        if lines.count > maximumCellLines {
+            lines = Array(lines.prefix(maximumCellLines))
+            lines[maximumCellLines - 1] += " " + String(repeating: "x", count: width)  // forces the cut mark
+        }
+        return lines.map { TextWidth.truncate($0, to: width, ascii: ascii) }
     }
 
     /// The text of one cell: strings without quotes, numbers and quantities as eff prints them, nil empty.
