@@ -71,6 +71,13 @@ final class CompressionTests: XCTestCase {
         for (before, (_, layer)) in zip(zerosBefore, model.denseLayers) {
             for (wasZero, value) in zip(before, layer.weights) where wasZero { XCTAssertEqual(value, 0) }
         }
+        // Fine-tuning keeps the pruned format (and so the pruned size), for both structures.
+        XCTAssertEqual(model.denseLayers.map(\.layer.format), [.sparseCSR, .sparseCSR])
+        var twoOfFour = try Model.mlp([4, 16, 3], seed: 2).pruned(sparsity: 0.5, structure: .twoOfFour)
+        let bytes = twoOfFour.denseLayers.map(\.layer.weightBytes)
+        try twoOfFour.train(on: parts.train, options: TrainingOptions(epochs: 2, seed: 1))
+        XCTAssertEqual(twoOfFour.denseLayers.map(\.layer.format), [.sparse2of4, .sparse2of4])
+        XCTAssertEqual(twoOfFour.denseLayers.map(\.layer.weightBytes), bytes)
     }
 
     func testNeuronPruningShrinksTheModelAndKeepsStrongNeurons() throws {

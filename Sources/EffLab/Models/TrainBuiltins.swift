@@ -20,7 +20,7 @@ enum TrainBuiltins {
     static let trainBuiltin = Builtin(
         "train", [.required("model"), .required("data")] + optionParameters, category: "models",
         summary: "Trains a model in place (softmax cross-entropy, mini-batches) and returns its history {epoch, loss, accuracy}; "
-            + "quantized: \"int8\"/\"int4\"/\"ternary\"/\"binary\" trains aware of that format and leaves the model in it.",
+            + "quantized: \"int8\"/\"int4\"/\"ternary\"/\"binary\" trains aware of that format and leaves the model in it; a pruned model keeps its zeros and its sparse format.",
         example: "let m = mlp([4, 16, 3])\ntrain(m, dataset(\"iris\"), epochs: 10, lr: 0.01)"
     ) { arguments in
         let model = try arguments.model("train", "model")

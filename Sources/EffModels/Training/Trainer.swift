@@ -48,7 +48,11 @@ extension Model {
             }
         }
         // Training works on f32 latent weights (a quantized model's values are the starting point); with QAT the
-        // result is rounded to the format at the end, otherwise the model stays f32.
+        // result is rounded to the format at the end. A pruned layer keeps its mask during training, so it
+        // goes back to its sparse format (fine-tuning after pruning stays pruned); others stay f32.
+        let sparseFormats = Dictionary(uniqueKeysWithValues: denseLayers.compactMap { entry in
+            entry.layer.format.isSparse && entry.layer.mask != nil ? (entry.index, entry.layer.format) : nil
+        })
         for (index, dense) in denseLayers where dense.format != .f32 {
             var latent = dense
             latent.format = .f32
@@ -100,7 +104,16 @@ extension Model {
                 break
             }
         }
-        if let format = options.quantizedFormat { self = try quantizedWeights(format) }
+        if let format = options.quantizedFormat {
+            self = try quantizedWeights(format)
+        } else {
+            for (index, dense) in denseLayers {
+                guard let format = sparseFormats[index] else { continue }
+                var restored = dense
+                restored.format = format
+                replaceDense(at: index, with: restored)
+            }
+        }
         return history
     }
 
