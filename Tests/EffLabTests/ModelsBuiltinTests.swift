@@ -29,6 +29,22 @@ final class ModelsBuiltinTests: XCTestCase {
         ])
     }
 
+    func testWeightMatrixIsTheLayersRowsAsComputedWith() {
+        let run = modelsOutput("""
+            let m = mlp([4, 3, 2], seed: 1)
+            let w = weight_matrix(m)
+            print(len(w), len(w[0]), len(weight_matrix(m, layer: 1)), len(weight_matrix(m, layer: 1)[0]))
+            let p = prune(m, sparsity: 0.5)
+            print(len(filter(reduce(weight_matrix(p), [], fn(a, r) => a + r), fn(x) => x == 0)))
+            let t = quantize(m, "ternary")
+            let rows = weight_matrix(t)
+            print(len(filter(rows, fn(r) => len(filter(r, fn(x) => x != 0 and abs(x) != max(map(r, abs)))) > 0)))
+            """)
+        // 3 rows of 4 inputs, then 2 rows of 3; half of 12 weights pruned; ternary values are 0 or ±(the row's scale).
+        XCTAssertEqual(run.output, ["3 4 2 3", "6", "0"])
+        XCTAssert(ModelsRun("weight_matrix(mlp([4, 3, 2]), layer: 2)").errors.first?.contains("no layer 2") ?? false)
+    }
+
     func testModelFromLayerRecords() throws {
         let run = modelsOutput("""
             let m = model(input: 64, layers: [{kind: "dense", units: 256, activation: "relu"}, {kind: "layernorm"},

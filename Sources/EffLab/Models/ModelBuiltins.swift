@@ -5,7 +5,7 @@ import EffModels
 /// Model builtins: building models, inspecting them, evaluating, predicting, and weight files.
 enum ModelBuiltins {
     static let list: [Builtin] = [mlpBuiltin, modelBuiltin, likeBuiltin, evaluateBuiltin, predictBuiltin,
-                                  summaryBuiltin, weightsBuiltin, loadBuiltin]
+                                  summaryBuiltin, weightsBuiltin, weightMatrixBuiltin, loadBuiltin]
 
     /// The layer kinds `model(layers: …)` accepts, with the fields each may have.
     static let layerFields: [(kind: String, fields: [String])] = [
@@ -199,6 +199,25 @@ enum ModelBuiltins {
             }
         }
         return .list(records)
+    }
+
+    static let weightMatrixBuiltin = Builtin(
+        "weight_matrix", [.required("model"), .optional("layer", .number(0))], category: "models",
+        summary: "The weights of one dense layer (counting dense layers from 0) as rows [outputs][inputs] of the values "
+            + "the model computes with (quantized weights as their rounded values): for hist, heatmap and spy.",
+        example: "weight_matrix(prune(mlp([4, 3, 2]), sparsity: 0.5), layer: 1)"
+    ) { arguments in
+        let model = try arguments.model("weight_matrix", "model").model
+        let dense = model.denseLayers.map(\.layer)
+        let index = try arguments.integer("layer")
+        guard dense.indices.contains(index) else {
+            throw RuntimeError("weight_matrix: the model has \(dense.count) dense layer\(dense.count == 1 ? "" : "s") "
+                + "(0…\(dense.count - 1)), so there is no layer \(index)", argument: "layer")
+        }
+        let layer = dense[index]
+        return .list((0..<layer.outputCount).map { row in
+            .list(layer.weights[(row * layer.inputCount)..<((row + 1) * layer.inputCount)].map { .number(Double($0)) })
+        })
     }
 
     static let loadBuiltin = Builtin(
