@@ -24,6 +24,19 @@ final class DocsTests: XCTestCase {
         XCTAssertGreaterThan(checked, 30, "the language reference has dozens of checked examples")
     }
 
+    /// The language reference lists every builtin of the registry (`eff builtins` prints the registry).
+    func testLanguageReferenceListsEveryBuiltin() throws {
+        let overview = try EffBinary.run(["builtins"], environment: ["COLUMNS": "1000"])
+        XCTAssertEqual(overview.status, 0)
+        let names = overview.standardOutput.split(separator: "\n")
+            .filter { $0.hasPrefix("  ") }.compactMap { $0.split(separator: " ").first.map(String.init) }
+        XCTAssertGreaterThan(names.count, 60)
+        let reference = try String(contentsOf: EffBinary.packageRoot.appendingPathComponent("docs/language.md"), encoding: .utf8)
+        for name in names {
+            XCTAssertTrue(reference.contains("| `\(name)("), "docs/language.md does not list the builtin \(name)")
+        }
+    }
+
     /// (code, expected output) for each ```eff block directly followed by an ```output block.
     static func examples(in markdown: String) -> [(code: String, output: String)] {
         let lines = markdown.components(separatedBy: "\n")
