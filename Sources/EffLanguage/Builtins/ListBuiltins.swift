@@ -62,7 +62,10 @@ enum ListBuiltins {
                 example: "range(0, 1, step: 0.25)") { arguments in
             let start = try arguments.number("start"), end = try arguments.number("end"), step = try arguments.number("step")
             guard step != 0 else { throw RuntimeError("range: step must not be 0", argument: "step") }
-            let count = ((end - start) / step).rounded(.up)
+            // (0.8 - 0.5) / 0.05 is 6.000000000000001 in binary floating point: a quotient within rounding error of
+            // a whole number is that number, so the end stays excluded.
+            let steps = (end - start) / step
+            let count = abs(steps - steps.rounded()) <= 1e-9 * max(1, abs(steps)) ? steps.rounded() : steps.rounded(.up)
             guard count <= 10_000_000 else { throw RuntimeError("range: more than 10 million elements", argument: "end") }
             guard count > 0 else { return .list([]) }
             return .list((0..<Int(count)).map { .number(start + Double($0) * step) })
