@@ -302,14 +302,17 @@ public final class Interpreter {
         return names
     }
 
-    private func listPosition(_ index: Value, count: Int, at span: Span) throws -> Int {
-        guard let number = index.numberValue, number == number.rounded(), abs(number) < 1e15 else {
-            throw Diagnostic(.runtime, "a list index must be a whole number, got \(index.display())", at: span)
+    /// The 0-based position `index` names in a sequence of `count` elements (negative counts from the end).
+    /// - Parameter noun: what is indexed ("list", "string", "range"), for the messages.
+    private func listPosition(_ index: Value, count: Int, at span: Span, noun: String = "list") throws -> Int {
+        guard let number = index.numberValue, number == number.rounded() else {
+            throw Diagnostic(.runtime, "a \(noun) index must be a whole number, got \(index.display())", at: span)
         }
-        let position = number < 0 ? count + Int(number) : Int(number)
+        let elements = noun == "string" ? "character" : "element"
+        let position = abs(number) < 1e15 ? (number < 0 ? count + Int(number) : Int(number)) : -1
         guard position >= 0, position < count else {
-            throw Diagnostic(.runtime, "index \(Int(number)) is out of range for a list of \(count) element\(count == 1 ? "" : "s")",
-                             at: span, hint: count == 0 ? "the list is empty" : "valid indices are 0..\(count - 1) (or -\(count)..-1 from the end)")
+            throw Diagnostic(.runtime, "index \(index.display()) is out of range for a \(noun) of \(count) \(elements)\(count == 1 ? "" : "s")",
+                             at: span, hint: count == 0 ? "the \(noun) is empty" : "valid indices are 0..\(count - 1) (or -\(count)..-1 from the end)")
         }
         return position
     }
@@ -320,9 +323,9 @@ public final class Interpreter {
             return values[try listPosition(index, count: values.count, at: indexSpan)]
         case .string(let text):
             let characters = Array(text)
-            return .string(String(characters[try listPosition(index, count: characters.count, at: indexSpan)]))
+            return .string(String(characters[try listPosition(index, count: characters.count, at: indexSpan, noun: "string")]))
         case .range(let lower, _, _):
-            return .number(Double(lower + (try listPosition(index, count: base.rangeCount ?? 0, at: indexSpan))))
+            return .number(Double(lower + (try listPosition(index, count: base.rangeCount ?? 0, at: indexSpan, noun: "range"))))
         case .record(let record):
             guard case .string(let name) = index else {
                 throw Diagnostic(.runtime, "a record index must be a string field name", at: indexSpan)
