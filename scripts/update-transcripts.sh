@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates Examples/NAME.out for the given examples (default: all) with the settings the example test
-# uses, then masks the lines that differ run to run: the latency table between the lines "latency varies:"
-# and "(latency is measured" becomes a single "…" line (see ExamplesTests).
+# uses, then masks the lines that differ run to run (a "…" line matches any lines; see ExamplesTests):
+# the latency table between the lines "latency varies:" and "(latency is measured" (hundredx), and a line
+# starting "latency (measured, varies): " (workshop lesson 4).
 # Read the diff afterwards: a transcript is a claim about the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,10 @@ path = sys.argv[1]
 lines = open(path, encoding="utf-8").read().split("\n")
 out, i = [], 0
 while i < len(lines):
+    if lines[i].startswith("latency (measured, varies): "):
+        out.append("…")
+        i += 1
+        continue
     out.append(lines[i])
     # A measured-latency table follows this marker line in hundredx.eff; its values vary run to run.
     if lines[i].startswith("latency varies:"):
