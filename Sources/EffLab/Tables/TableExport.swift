@@ -1,3 +1,4 @@
+import EffModels
 import EffLanguage
 import EffUnits
 import Foundation
@@ -138,24 +139,5 @@ enum TableExport {
     /// JSON has no NaN or infinity: they become null.
     static func jsonNumber(_ value: Double) -> String { value.isFinite ? exactNumber(value) : "null" }
 
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    static func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 }

@@ -200,7 +200,13 @@ private struct JSONParser {
 
 extension JSONValue {
     /// Serializes a string as a JSON string literal.
-    static func quoted(_ text: String) -> String {
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
+}
+
+/// JSON text helpers shared with the table exporter (EffLab), so there is one JSON string escaper.
+public enum JSONText {
+    /// A string as a JSON string literal: quotes, backslashes and control characters escaped.
+    public static func quoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
