@@ -6,10 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The executable the prompt tests drive, found next to this test bundle. The main package builds `eff`;
-/// the REPL dev package builds `effrepl-dev`. The first name found wins.
+/// The `eff` executable the prompt tests drive, found next to this test bundle.
 enum PromptBinary {
-    static let candidateNames = ["eff", "effrepl-dev"]
+    static let candidateNames = ["eff"]
 
     static let url: URL? = {
         var folders: [URL] = []
