@@ -49,23 +49,26 @@ extension Kernels {
             var p0 = 0
             while p0 < k {
                 let depth = min(depthBlock, k - p0)
+                // At least 4 M multiply-adds per extra thread.
+                let threads = KernelThreads.useful(for: m * columns * depth, perThread: 4 << 20)
                 // Pack B[p0..<p0+depth, j0..<j0+columns] into panels of 16 columns, depth-major, zero-padded.
+                // The threads share the packing (done serially it capped the 2-thread speed-up: Amdahl).
                 let panels = (columns + 15) / 16
-                for panel in 0..<panels {
-                    let out = packedB + panel * depth * 16
-                    for p in 0..<depth {
-                        let source = bBase + (p0 + p) * bDepthStride
-                        for j in 0..<16 {
-                            let column = j0 + panel * 16 + j
-                            out[p * 16 + j] = column < j0 + columns ? source[column * bColumnStride] : 0
+                KernelThreads.forEachChunk(total: panels, granularity: 1, threads: threads) { panelRange in
+                    for panel in panelRange {
+                        let out = packedB + panel * depth * 16
+                        for p in 0..<depth {
+                            let source = bBase + (p0 + p) * bDepthStride
+                            for j in 0..<16 {
+                                let column = j0 + panel * 16 + j
+                                out[p * 16 + j] = column < j0 + columns ? source[column * bColumnStride] : 0
+                            }
                         }
                     }
                 }
                 let firstDepth = p0 == 0
                 let sharedB = UnsafePointer(packedB)
                 let rowPanels = (m + 5) / 6
-                // At least 4 M multiply-adds per extra thread.
-                let threads = KernelThreads.useful(for: m * columns * depth, perThread: 4 << 20)
                 KernelThreads.forEachChunk(total: rowPanels, granularity: 1, threads: threads) { panelRange in
                     var packedA = [Float](repeating: 0, count: depth * 6)
                     var edge = [Float](repeating: 0, count: 6 * 16)

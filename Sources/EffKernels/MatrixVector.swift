@@ -39,7 +39,7 @@ public enum Kernels {
             if let bias { for item in 0..<batch { for r in 0..<weights.rows { yBase[item * weights.rows + r] += bias[r] } } }
             return work
         }
-        let activations = try QuantizedActivations(xBase, count: weights.columns, batch: batch, format: weights.format)
+        let activations = try QuantizedActivations(xBase, count: weights.columns, batch: batch, format: weights.format, level: level)
         let kernel = RowKernelTable.kernel(weights.format, level)
         // Row tiles of about 256 KiB of weights stay in L2 while all batch items pass over them.
         let bytesPerRow = max(1, weights.byteCount / max(weights.rows, 1))

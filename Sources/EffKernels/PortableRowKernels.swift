@@ -87,8 +87,9 @@ public enum PortableRowKernels {
         }
     }
 
-    /// int4 weights (16 bytes per 32, value q − 8) with one f16 scale per 32 · int8 activations.
-    /// `xSums[b]` is the sum of the int8 activation codes of block b.
+    /// int4 weights (value q − 8, f16 scale per 32; blocks packed in pairs: byte j = weight j of the even block
+    /// in the low nibble, weight j of the odd one in the high nibble; an unpaired last block: byte j = weights
+    /// j, j+16) · int8 activations. `xSums[b]` is the sum of the int8 activation codes of block b.
     public static func int4Block32(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
                                    xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                    rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
@@ -97,10 +98,16 @@ public enum PortableRowKernels {
             let w = codes + r * rowStride
             var sum: Float = 0
             for b in 0..<blocks {
-                let q = w + 16 * b, a = xCodes + 32 * b
+                let a = xCodes + 32 * b
                 var dot: Int32 = 0
-                for j in 0..<16 {
-                    dot &+= Int32(q[j] & 15) &* Int32(a[j]) &+ Int32(q[j] >> 4) &* Int32(a[j + 16])
+                if b / 2 * 2 + 1 < blocks {
+                    let q = w + 32 * (b / 2), shift = UInt8(4 * (b % 2))
+                    for j in 0..<32 { dot &+= Int32((q[j] >> shift) & 15) &* Int32(a[j]) }
+                } else {
+                    let q = w + 16 * b
+                    for j in 0..<16 {
+                        dot &+= Int32(q[j] & 15) &* Int32(a[j]) &+ Int32(q[j] >> 4) &* Int32(a[j + 16])
+                    }
                 }
                 sum += halfToFloat(scales[r * blocks + b]) * xScales[b] * Float(dot &- 8 &* xSums[b])
             }
@@ -108,7 +115,8 @@ public enum PortableRowKernels {
         }
     }
 
-    /// Ternary weights (2-bit codes 0/1/2 = −1/0/+1, 64 bytes per 256, f16 scale per 256) · int8 activations.
+    /// Ternary weights (2-bit codes 0/1/2 = −1/0/+1, 64 bytes per 256, f16 scale per 256) · int8 activations
+    /// with one scale per 256: per block d_w·d_x·(Σ code·a − Σ a).
     public static func ternary(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
                                xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
@@ -117,55 +125,37 @@ public enum PortableRowKernels {
             let w = codes + r * rowStride
             var sum: Float = 0
             for b in 0..<blocks {
-                let q = w + 64 * b
-                var blockSum: Float = 0
+                let q = w + 64 * b, a = xCodes + 256 * b
+                var dot: Int32 = 0
                 for part in 0..<4 {
                     let shift = UInt8(2 * part)
-                    for half in 0..<2 {
-                        // Activation block s = 8b + 2·part + half covers weights 64·part + 32·half ..< +32.
-                        let s = 8 * b + 2 * part + half
-                        let a = xCodes + 32 * s, bytes = q + 32 * half
-                        var dot: Int32 = 0
-                        for j in 0..<32 { dot &+= Int32((bytes[j] >> shift) & 3) &* Int32(a[j]) }
-                        blockSum += xScales[s] * Float(dot &- xSums[s])
-                    }
+                    for j in 0..<64 { dot &+= Int32((q[j] >> shift) & 3) &* Int32(a[64 * part + j]) }
                 }
-                sum += halfToFloat(scales[r * blocks + b]) * blockSum
+                sum += halfToFloat(scales[r * blocks + b]) * xScales[b] * Float(dot &- xSums[b])
             }
             output[r] = sum
         }
     }
 
-    /// Binary weights (sign bits, f32 scale per row) · f32 x: d·Σ ±x. `columns` is a multiple of 64.
-    /// Each byte of bits selects 8 sign masks from a 256-entry table; x ^ mask flips the signs (no branches, no compares).
+    /// Binary weights (bit planes per 256: byte j, bit k = weight 32k + j; f32 scale d per row) · int8 activations
+    /// with one scale s per vector: y = d·(2s·S − s·Σ codes), S = Σ of the codes whose bit is set (an exact int32).
+    /// `xScale` is 2s and `xOffset` is s·Σ codes (both per activation vector).
     public static func binary(bits: UnsafePointer<UInt8>, rowStride: Int, rowScales: UnsafePointer<Float>, columns: Int,
-                              x: UnsafePointer<Float>, rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
-        signMasks.withUnsafeBufferPointer { table in
-            let masks = UnsafeRawPointer(table.baseAddress!)
-            for r in rowStart..<rowEnd {
-                let w = bits + r * rowStride
-                // Four independent sums so the adds pipeline (columns is a multiple of 64 = 8 bytes of bits).
-                var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>(), sum2 = SIMD8<Float>(), sum3 = SIMD8<Float>()
-                var k = 0
-                while k < columns / 8 {
-                    @inline(__always) func signed(_ k: Int) -> SIMD8<Float> {
-                        let mask = masks.load(fromByteOffset: Int(w[k]) * 32, as: SIMD8<UInt32>.self)
-                        return unsafeBitCast(UnsafeRawPointer(x + 8 * k).loadUnaligned(as: SIMD8<UInt32>.self) ^ mask, to: SIMD8<Float>.self)
-                    }
-                    sum0 += signed(k); sum1 += signed(k + 1); sum2 += signed(k + 2); sum3 += signed(k + 3)
-                    k += 4
+                              xCodes: UnsafePointer<Int8>, xScale: Float, xOffset: Float,
+                              rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        let blocks = columns / 256
+        for r in rowStart..<rowEnd {
+            let w = bits + r * rowStride
+            var dot: Int32 = 0
+            for b in 0..<blocks {
+                let q = w + 32 * b, a = xCodes + 256 * b
+                for k in 0..<8 {
+                    let shift = UInt8(k)
+                    for j in 0..<32 { dot &+= Int32((q[j] >> shift) & 1) &* Int32(a[32 * k + j]) }
                 }
-                let sum = (sum0 + sum1) + (sum2 + sum3)
-                output[r] = sum.sum() * rowScales[r]
             }
+            output[r] = (Float(dot) * xScale - xOffset) * rowScales[r]
         }
-    }
-
-    /// For each byte value, 8 lane masks: 0 where the bit is set (+x), the f32 sign bit where it is clear (−x).
-    static let signMasks: [SIMD8<UInt32>] = (0..<256).map { byte in
-        var mask = SIMD8<UInt32>()
-        for lane in 0..<8 where (byte >> lane) & 1 == 0 { mask[lane] = 0x8000_0000 }
-        return mask
     }
 
     /// Σ w[j]·a[j] over 32 int8 pairs, exact in int32.

@@ -1,52 +1,80 @@
-/// Activations prepared for one weight format: padded f32 copies, or int8 codes per block of 32 (like ggml Q8_0).
+#if arch(x86_64)
+import EffKernelsAVX2
+#endif
+
+/// Activations prepared for one weight format: padded f32 copies, or int8 codes per block (like ggml Q8_0 / Q8_K).
 ///
-/// Int8 form: code = round(x / d) with d = max|x| / 127 per block of 32; `sums` holds Σ codes per block so kernels
-/// can remove the offset of unsigned weight codes (int4: q − 8, ternary: code − 1) with one subtraction per block.
+/// Int8 form: code = round(x / d) with d = max|x| / 127 per block of `format.activationBlock` (32 for int8 and
+/// int4, 256 for ternary, the whole vector for binary); `sums` holds Σ codes per block so kernels can remove the offset of unsigned
+/// weight codes (int4: q − 8, ternary: code − 1, binary: 2·bit − 1) with one subtraction per block.
 struct QuantizedActivations {
     /// Length after padding (a multiple of the format's column padding).
     let paddedCount: Int
+    /// Activations per scale (32 or 256; 0 for float formats).
+    let block: Int
     /// f32 activations, padded with zeros: (batch, paddedCount).
     let floats: AlignedBuffer
     /// int8 codes: (batch, paddedCount); empty for float formats.
     let codes: AlignedBuffer
-    /// f32 scale per block of 32: (batch, paddedCount / 32).
+    /// f32 scale per block: (batch, paddedCount / block).
     let scales: AlignedBuffer
-    /// int32 Σ codes per block of 32: (batch, paddedCount / 32).
+    /// int32 Σ codes per block: (batch, paddedCount / block).
     let sums: AlignedBuffer
+    /// Binary only, per item: (2·scale, scale·sum) — the binary kernel computes d·(2·scale·S − scale·sum).
+    let offsets: AlignedBuffer
 
-    /// Prepares `batch` vectors of `count` floats (x: (batch, count) row-major) for `format`.
-    init(_ x: UnsafePointer<Float>, count: Int, batch: Int, format: WeightFormat) throws {
+    /// Prepares `batch` vectors of `count` floats (x: (batch, count) row-major) for `format`; `level` picks the
+    /// quantization loop (the AVX2 one gives bit-identical codes, scales and sums).
+    init(_ x: UnsafePointer<Float>, count: Int, batch: Int, format: WeightFormat, level: InstructionSet = .generic) throws {
         paddedCount = WeightFormat.padded(count, to: format.columnPadding)
         floats = try AlignedBuffer(byteCount: batch * paddedCount * 4, what: "activations")
         let floatOut = floats.baseAddress.assumingMemoryBound(to: Float.self)
         for b in 0..<batch { (floatOut + b * paddedCount).update(from: x + b * count, count: count) }
         guard format.usesInt8Activations else {
-            codes = try AlignedBuffer(byteCount: 0); scales = codes; sums = codes
+            block = 0
+            codes = try AlignedBuffer(byteCount: 0); scales = codes; sums = codes; offsets = codes
             return
         }
-        let blocks = paddedCount / 32
+        block = format.activationBlock(paddedCount)
+        let blocks = paddedCount / block
         codes = try AlignedBuffer(byteCount: batch * paddedCount, what: "activation codes")
         scales = try AlignedBuffer(byteCount: batch * blocks * 4, what: "activation scales")
         sums = try AlignedBuffer(byteCount: batch * blocks * 4, what: "activation sums")
-        QuantizedActivations.quantize(floatOut, blocks: batch * blocks,
-                                      codes: codes.baseAddress.assumingMemoryBound(to: Int8.self),
-                                      scales: scales.baseAddress.assumingMemoryBound(to: Float.self),
-                                      sums: sums.baseAddress.assumingMemoryBound(to: Int32.self))
+        offsets = try AlignedBuffer(byteCount: format == .binary ? batch * 8 : 0, what: "activation offsets")
+        let scaleOut = scales.baseAddress.assumingMemoryBound(to: Float.self)
+        let sumOut = sums.baseAddress.assumingMemoryBound(to: Int32.self)
+        let codeOut = codes.baseAddress.assumingMemoryBound(to: Int8.self)
+        #if arch(x86_64)
+        if level >= .avx2 {
+            AVX2Kernels.quantizeActivations(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
+        } else {
+            QuantizedActivations.quantize(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
+        }
+        #else
+        QuantizedActivations.quantize(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
+        #endif
+        if format == .binary {
+            let offsetOut = offsets.baseAddress.assumingMemoryBound(to: Float.self)
+            for item in 0..<batch where blocks == 1 {  // one block per item (none when there are no columns)
+                offsetOut[2 * item] = 2 * scaleOut[item * blocks]
+                offsetOut[2 * item + 1] = scaleOut[item * blocks] * Float(sumOut[item * blocks])
+            }
+        }
     }
 
-    /// Q8_0-style quantization of `blocks` blocks of 32 floats.
-    static func quantize(_ x: UnsafePointer<Float>, blocks: Int, codes: UnsafeMutablePointer<Int8>,
+    /// Q8_0/Q8_K-style quantization of `blocks` blocks of `size` floats.
+    static func quantize(_ x: UnsafePointer<Float>, blocks: Int, size: Int, codes: UnsafeMutablePointer<Int8>,
                          scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Int32>) {
         for b in 0..<blocks {
-            let block = x + 32 * b
+            let block = x + size * b
             var largest: Float = 0
-            for j in 0..<32 { largest = max(largest, abs(block[j])) }
+            for j in 0..<size { largest = max(largest, abs(block[j])) }
             let scale = largest / 127
             let inverse = scale > 0 ? 1 / scale : 0
             var sum: Int32 = 0
-            for j in 0..<32 {
+            for j in 0..<size {
                 let code = Int8((block[j] * inverse).rounded(.toNearestOrEven))
-                codes[32 * b + j] = code
+                codes[size * b + j] = code
                 sum &+= Int32(code)
             }
             scales[b] = scale
@@ -61,9 +89,17 @@ struct QuantizedActivations {
         UnsafePointer(codes.baseAddress.assumingMemoryBound(to: Int8.self) + item * paddedCount)
     }
     func scales(_ item: Int) -> UnsafePointer<Float> {
-        UnsafePointer(scales.baseAddress.assumingMemoryBound(to: Float.self) + item * (paddedCount / 32))
+        UnsafePointer(scales.baseAddress.assumingMemoryBound(to: Float.self) + item * (paddedCount / max(block, 1)))
     }
     func sums(_ item: Int) -> UnsafePointer<Int32> {
-        UnsafePointer(sums.baseAddress.assumingMemoryBound(to: Int32.self) + item * (paddedCount / 32))
+        UnsafePointer(sums.baseAddress.assumingMemoryBound(to: Int32.self) + item * (paddedCount / max(block, 1)))
+    }
+    /// Binary: 2·scale of item `item`.
+    func doubledScale(_ item: Int) -> Float {
+        offsets.baseAddress.assumingMemoryBound(to: Float.self)[2 * item]
+    }
+    /// Binary: scale · Σ codes of item `item`.
+    func offset(_ item: Int) -> Float {
+        offsets.baseAddress.assumingMemoryBound(to: Float.self)[2 * item + 1]
     }
 }

@@ -68,10 +68,10 @@ enum Quantizer {
                     case .int8Block32:
                         for j in 0..<32 { out[b * 32 + j] = UInt8(bitPattern: roundedCode(block[j], scale: scale, limit: 127)) }
                     case .int4Block32:
-                        for j in 0..<16 {
-                            let low = UInt8(Int(roundedCode(block[j], scale: scale, limit: 7)) + 8)
-                            let high = UInt8(Int(roundedCode(block[j + 16], scale: scale, limit: 7)) + 8)
-                            out[b * 16 + j] = low | high << 4
+                        for j in 0..<32 {
+                            let q = UInt8(Int(roundedCode(block[j], scale: scale, limit: 7)) + 8)
+                            let (byte, high) = int4Position(block: b, blocks: blocks, weight: j)
+                            out[byte] |= high ? q << 4 : q
                         }
                     default:
                         for j in 0..<64 {
@@ -94,7 +94,10 @@ enum Quantizer {
                 let scale = columns == 0 ? 0 : values.reduce(Float(0)) { $0 + abs($1) } / Float(columns)
                 scales.baseAddress.storeBytes(of: scale, toByteOffset: r * 4, as: Float.self)
                 let out = (data.baseAddress + r * stride).assumingMemoryBound(to: UInt8.self)
-                for c in 0..<columns where values[c] >= 0 { out[c / 8] |= 1 << (c % 8) }
+                for c in 0..<columns where values[c] >= 0 {
+                    let (byte, bit) = binaryPosition(c)
+                    out[byte] |= 1 << bit
+                }
             }
             return make(stride: stride, data: data, scales: scales)
         case .sparseCSR:
@@ -144,6 +147,22 @@ enum Quantizer {
         }
     }
 
+    /// Where weight `weight` (0..<32) of int4 block `block` lives: byte offset in the row and whether in the high
+    /// nibble. Blocks are packed in pairs (byte j of the pair: low nibble = weight j of the even block, high = weight j
+    /// of the odd block); an unpaired last block keeps ggml's order (byte j: weights j and j + 16).
+    @inline(__always)
+    static func int4Position(block: Int, blocks: Int, weight: Int) -> (byte: Int, high: Bool) {
+        if block / 2 * 2 + 1 < blocks { return (block / 2 * 32 + weight, block % 2 == 1) }
+        return (block * 16 + weight % 16, weight >= 16)
+    }
+
+    /// Where binary weight `column` lives: byte and bit (bit planes per 256: byte j, bit k = weight 32k + j).
+    @inline(__always)
+    static func binaryPosition(_ column: Int) -> (byte: Int, bit: Int) {
+        let inBlock = column % 256
+        return (column / 256 * 32 + inBlock % 32, inBlock / 32)
+    }
+
     /// round(value / scale) clamped to ±limit (0 when the scale is 0).
     @inline(__always)
     static func roundedCode(_ value: Float, scale: Float, limit: Int) -> Int8 {
@@ -187,10 +206,9 @@ enum Quantizer {
         case .int4Block32:
             for b in 0..<blocks {
                 let scale = blockScale(b)
-                for j in 0..<16 {
-                    let byte = bytes[b * 16 + j]
-                    out[b * 32 + j] = Float(Int(byte & 15) - 8) * scale
-                    out[b * 32 + j + 16] = Float(Int(byte >> 4) - 8) * scale
+                for j in 0..<32 {
+                    let (byte, high) = int4Position(block: b, blocks: blocks, weight: j)
+                    out[b * 32 + j] = Float(Int(high ? bytes[byte] >> 4 : bytes[byte] & 15) - 8) * scale
                 }
             }
         case .ternary:
@@ -203,7 +221,10 @@ enum Quantizer {
             }
         case .binary:
             let scale = matrix.scales.baseAddress.load(fromByteOffset: r * 4, as: Float.self)
-            for c in 0..<padded { out[c] = (bytes[c / 8] >> (c % 8)) & 1 == 1 ? scale : -scale }
+            for c in 0..<padded {
+                let (byte, bit) = binaryPosition(c)
+                out[c] = (bytes[byte] >> bit) & 1 == 1 ? scale : -scale
+            }
             for c in matrix.columns..<padded { out[c] = 0 }
         case .sparseCSR:
             out.update(repeating: 0, count: padded)

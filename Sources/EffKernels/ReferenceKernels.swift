@@ -18,7 +18,7 @@ enum ReferenceKernels {
                 for c in 0..<weights.paddedColumns {
                     let value: Double
                     if weights.format.usesInt8Activations {
-                        value = Double(activations.codes(item)[c]) * Double(activations.scales(item)[c / 32])
+                        value = Double(activations.codes(item)[c]) * Double(activations.scales(item)[c / activations.block])
                     } else {
                         value = Double(activations.floats(item)[c])
                     }

@@ -77,7 +77,8 @@ enum RowKernelTable {
             return { w, a, i, rows, out in
                 PortableRowKernels.binary(bits: w.data.baseAddress.assumingMemoryBound(to: UInt8.self), rowStride: w.rowStride,
                                           rowScales: w.scales.baseAddress.assumingMemoryBound(to: Float.self), columns: w.paddedColumns,
-                                          x: a.floats(i), rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
+                                          xCodes: a.codes(i), xScale: a.doubledScale(i), xOffset: a.offset(i),
+                                          rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
             }
         case .sparseCSR:
             return { w, a, i, rows, out in
@@ -110,8 +111,8 @@ enum RowKernelTable {
     }
 
     #if arch(x86_64)
-    /// AVX2 entries: hand-written intrinsics for f32, f16, int8, int4 and ternary; the portable loops compiled
-    /// with AVX2 flags for bf16 and binary; sparse formats fall back to the generic entries.
+    /// AVX2 entries: hand-written intrinsics for f32, f16, int8, int4, ternary and binary; the portable loops
+    /// compiled with AVX2 flags for bf16; sparse formats fall back to the generic entries.
     private static func avx2(_ format: WeightFormat) -> RowKernel? {
         typealias Portable = EffKernelsAVX2.PortableRowKernels
         switch format {
@@ -130,14 +131,19 @@ enum RowKernelTable {
                 Portable.bf16(weights: w.data.baseAddress.assumingMemoryBound(to: UInt16.self), rowStride: w.rowStride / 2,
                               columns: w.paddedColumns, x: a.floats(i), rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
             }
-        case .int8PerRow, .int8Block32:
-            let perRow = format == .int8PerRow
+        case .int8PerRow:
             return { w, a, i, rows, out in
-                AVX2Kernels.int8(codes: w.data.baseAddress.assumingMemoryBound(to: Int8.self), rowStride: w.rowStride,
-                                 rowScales: perRow ? w.scales.baseAddress.assumingMemoryBound(to: Float.self) : nil,
-                                 blockScales: perRow ? nil : w.scales.baseAddress.assumingMemoryBound(to: UInt16.self),
-                                 columns: w.paddedColumns, xCodes: a.codes(i), xScales: a.scales(i),
-                                 rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
+                AVX2Kernels.int8PerRow(codes: w.data.baseAddress.assumingMemoryBound(to: Int8.self), rowStride: w.rowStride,
+                                       rowScales: w.scales.baseAddress.assumingMemoryBound(to: Float.self),
+                                       columns: w.paddedColumns, xCodes: a.codes(i), xScales: a.scales(i),
+                                       rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
+            }
+        case .int8Block32:
+            return { w, a, i, rows, out in
+                AVX2Kernels.int8Block32(codes: w.data.baseAddress.assumingMemoryBound(to: Int8.self), rowStride: w.rowStride,
+                                        scales: w.scales.baseAddress.assumingMemoryBound(to: UInt16.self),
+                                        columns: w.paddedColumns, xCodes: a.codes(i), xScales: a.scales(i),
+                                        rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
             }
         case .int4Block32:
             return { w, a, i, rows, out in
@@ -155,9 +161,10 @@ enum RowKernelTable {
             }
         case .binary:
             return { w, a, i, rows, out in
-                Portable.binary(bits: w.data.baseAddress.assumingMemoryBound(to: UInt8.self), rowStride: w.rowStride,
-                                rowScales: w.scales.baseAddress.assumingMemoryBound(to: Float.self), columns: w.paddedColumns,
-                                x: a.floats(i), rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
+                AVX2Kernels.binary(bits: w.data.baseAddress.assumingMemoryBound(to: UInt8.self), rowStride: w.rowStride,
+                                   rowScales: w.scales.baseAddress.assumingMemoryBound(to: Float.self), columns: w.paddedColumns,
+                                   xCodes: a.codes(i), xScale: a.doubledScale(i), xOffset: a.offset(i),
+                                   rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
             }
         case .sparseCSR, .sparse2of4:
             return nil

@@ -4,11 +4,14 @@
 /// - `f32`, `f16` (IEEE half), `bf16`: one value per weight.
 /// - `int8PerRow`: int8 codes, one f32 scale per row; w = q·d, q ∈ [−127, 127].
 /// - `int8Block32`: int8 codes, one f16 scale per 32 weights (like ggml Q8_0).
-/// - `int4Block32`: 32 weights in 16 bytes (byte j: low nibble = weight j, high = weight j+16),
-///   one f16 scale per block; w = (q − 8)·d (like ggml Q4_0).
+/// - `int4Block32`: one f16 scale per 32 weights; w = (q − 8)·d (ggml Q4_0 values). Codes are packed per pair
+///   of blocks, 64 weights in 32 bytes (byte j: low nibble = weight j, high = weight j+32) so one 256-bit load
+///   and two mask/shift steps give two whole blocks; an odd last block keeps 16 bytes (byte j: weights j, j+16).
 /// - `ternary`: 2-bit codes 0/1/2 for −1/0/+1, 256 weights in 64 bytes (byte j holds weights j, j+64,
 ///   j+128, j+192 in bits 0–1, 2–3, 4–5, 6–7), one f16 scale per 256 (like ggml TQ2_0).
-/// - `binary`: one sign bit per weight (1 → +d, 0 → −d; weight i in byte i/8, bit i%8), one f32 scale per row.
+/// - `binary`: one sign bit per weight (1 → +d, 0 → −d), one f32 scale per row; 256 weights in 32 bytes as
+///   bit planes (byte j, bit k = weight 32k + j of the block), so plane k of a 256-bit load lines up with
+///   32 consecutive activations.
 /// - `sparseCSR`: f32 values of the nonzero weights, int32 column index each, int32 row offsets.
 /// - `sparse2of4`: in every group of 4 weights the 2 largest are kept: 2 f32 values + one byte
 ///   holding the two 2-bit positions.
@@ -38,9 +41,20 @@ public enum WeightFormat: String, CaseIterable, Sendable, Codable {
         switch self {
         case .f32, .f16, .bf16, .sparseCSR: return 1
         case .int8PerRow, .int8Block32, .int4Block32: return 32  // activations are quantized in blocks of 32
-        case .ternary: return 256
-        case .binary: return 64
+        case .ternary, .binary: return 256
         case .sparse2of4: return 4
+        }
+    }
+
+    /// Activations per int8 scale for a vector of `paddedCount` (formats with int8 activations): 32 (Q8_0-like)
+    /// for int8/int4, 256 (Q8_K-like) for ternary, whose kernel sums 256 products in 16-bit lanes per scale, and the
+    /// whole vector for binary (one absmax scale per activation vector, as BitNet quantizes activations per token),
+    /// whose kernel sums whole rows in integers and converts once per row.
+    func activationBlock(_ paddedCount: Int) -> Int {
+        switch self {
+        case .ternary: return 256
+        case .binary: return Swift.max(paddedCount, 256)
+        default: return 32
         }
     }
 
@@ -70,10 +84,11 @@ public enum WeightFormat: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Whether the fast kernel quantizes activations to int8 on the fly (per block of 32, like ggml Q8_0).
+    /// Whether the fast kernel quantizes activations to int8 on the fly (per block of 32 like ggml Q8_0, of 256
+    /// like Q8_K for ternary, per vector for binary).
     public var usesInt8Activations: Bool {
         switch self {
-        case .int8PerRow, .int8Block32, .int4Block32, .ternary: return true
+        case .int8PerRow, .int8Block32, .int4Block32, .ternary, .binary: return true
         default: return false
         }
     }

@@ -43,7 +43,8 @@ final class QuantizationTests: XCTestCase {
         XCTAssertEqual(WeightFormat.int4Block32.bitsPerWeight, 4.5)
         XCTAssertEqual(WeightFormat.int8Block32.bitsPerWeight, 8.5)
         XCTAssertEqual(WeightFormat.ternary.bitsPerWeight, 2.0625)
-        XCTAssertEqual(WeightFormat.binary.bitsPerWeight(columns: 64), 1.5)  // 64 bits + one f32 scale
+        XCTAssertEqual(WeightFormat.binary.bitsPerWeight(columns: 256), 1.125)  // 256 bits + one f32 scale
+        XCTAssertEqual(WeightFormat.binary.bitsPerWeight(columns: 64), 4.5)    // padded to 256 bits
         XCTAssertEqual(WeightFormat.sparse2of4.bitsPerWeight, 18)
     }
 
@@ -53,8 +54,8 @@ final class QuantizationTests: XCTestCase {
         XCTAssertEqual(try QuantizedMatrix(quantizing: weights, format: .int4Block32).byteCount, 3 * 3 * 18)
         // Ternary pads to 256: 3 rows × (64 bytes + 2-byte scale).
         XCTAssertEqual(try QuantizedMatrix(quantizing: weights, format: .ternary).byteCount, 3 * 66)
-        // Binary pads to 128 bits: 3 × (16 bytes + 4-byte scale).
-        XCTAssertEqual(try QuantizedMatrix(quantizing: weights, format: .binary).byteCount, 3 * 20)
+        // Binary pads to 256 bits (one block of bit planes): 3 × (32 bytes + 4-byte scale).
+        XCTAssertEqual(try QuantizedMatrix(quantizing: weights, format: .binary).byteCount, 3 * 36)
     }
 
     func testHalfConversionRoundsToNearestEven() {
@@ -78,5 +79,37 @@ final class QuantizationTests: XCTestCase {
         XCTAssertEqual(try tensor?.element(at: [1, 2]), 6)
         XCTAssertThrowsError(try tensor?.element(at: [2, 0]))
         XCTAssertThrowsError(try tensor?.element(at: [0]))
+    }
+}
+
+/// The AVX2 activation quantizer gives the same codes, scales and sums as the portable loop.
+final class ActivationQuantizationTests: XCTestCase {
+    func testEveryLevelQuantizesActivationsIdentically() throws {
+        var random = SeededRandom(seed: 21)
+        for (count, batch) in [(1, 1), (33, 2), (300, 3), (5000, 2)] {
+            var x = random.floats(count * batch).map { $0 * 3 }
+            x[0] = 0.5 * 3 / 127 * 7  // a value whose scaled code is near a half, to exercise the rounding
+            for format in [WeightFormat.int8PerRow, .int4Block32, .ternary, .binary] {
+                let reference = try x.withUnsafeBufferPointer {
+                    try QuantizedActivations($0.baseAddress!, count: count, batch: batch, format: format, level: .generic)
+                }
+                for level in InstructionSet.available {
+                    let other = try x.withUnsafeBufferPointer {
+                        try QuantizedActivations($0.baseAddress!, count: count, batch: batch, format: format, level: level)
+                    }
+                    XCTAssertEqual(other.block, reference.block)
+                    for item in 0..<batch {
+                        let blocks = reference.paddedCount / reference.block
+                        XCTAssertEqual(Array(UnsafeBufferPointer(start: other.codes(item), count: reference.paddedCount)),
+                                       Array(UnsafeBufferPointer(start: reference.codes(item), count: reference.paddedCount)),
+                                       "\(level) \(format) \(count)")
+                        XCTAssertEqual(Array(UnsafeBufferPointer(start: other.scales(item), count: blocks)),
+                                       Array(UnsafeBufferPointer(start: reference.scales(item), count: blocks)))
+                        XCTAssertEqual(Array(UnsafeBufferPointer(start: other.sums(item), count: blocks)),
+                                       Array(UnsafeBufferPointer(start: reference.sums(item), count: blocks)))
+                    }
+                }
+            }
+        }
     }
 }

@@ -26,15 +26,25 @@ final class WorkTests: XCTestCase {
     }
 
     func testTernaryAndBinaryWork() {
-        // Ternary 2×300: pads to 512 = 2 blocks of 256 = 16 activation blocks of 32.
+        // Ternary 2×300: pads to 512 = 2 blocks of 256 (activation scales per 256 too).
         let ternary = Kernels.work(format: .ternary, rows: 2, columns: 300, batch: 1, hasBias: false, weightBytes: 2 * 2 * 66)
         XCTAssertEqual(ternary[.int8MultiplyAdd], 2 * 512)
-        XCTAssertEqual(ternary[.int32Add], 2 * 16 + 512)          // offset per block of 32 + block sums
-        XCTAssertEqual(ternary[.convert], 2 * 16 + 2 * 2 + 512)   // per 32, per 256, activation codes
-        XCTAssertEqual(ternary[.f32MultiplyAdd], 2 * 16 + 2 * 2)
-        // Binary 3×100 pads to 128: 3·128 adds, 3 scale multiplies, f32 activations (no quantization).
-        let binary = Kernels.work(format: .binary, rows: 3, columns: 100, batch: 1, hasBias: false, weightBytes: 60)
-        XCTAssertEqual(binary.operations, [.f32Add: 384, .f32Multiply: 3])
+        XCTAssertEqual(ternary[.int32Add], 2 * 2 + 512)           // offset per (row, block) + activation block sums
+        XCTAssertEqual(ternary[.convert], 2 * 2 * 2 + 512)        // weight scale and block sum per (row, block), codes
+        XCTAssertEqual(ternary[.f32Multiply], 2 * 2 + 512)        // weight × activation scale, activation codes
+        XCTAssertEqual(ternary[.f32MultiplyAdd], 2 * 2)
+        XCTAssertEqual(ternary[.f32Divide], 2 * 2)                // 2 per activation block of 256
+        // Binary 3×100 pads to 256, one activation scale for the vector: 3·256 bit × code products; per row 1
+        // conversion, 1 FMA (2s·S − offset) and 1 multiply (row scale); per item 1 conversion and 2 multiplies (2s,
+        // s·Σ codes); activation quantization 256 compares, multiplies, conversions, int32 adds and 2 divides.
+        let binary = Kernels.work(format: .binary, rows: 3, columns: 100, batch: 1, hasBias: false, weightBytes: 108)
+        let expected: [EffKernels.Operation: UInt64] = [.int8MultiplyAdd: 768, .convert: 260, .f32MultiplyAdd: 3,
+                                             .f32Multiply: 261, .f32Compare: 256, .int32Add: 256, .f32Divide: 2]
+        XCTAssertEqual(binary.operations, expected)
+        // Binary 2×600 pads to 768: still one activation block (2 divides), 2·768 products.
+        let wide = Kernels.work(format: .binary, rows: 2, columns: 600, batch: 1, hasBias: false, weightBytes: 2 * 100)
+        XCTAssertEqual(wide[.f32Divide], 2)
+        XCTAssertEqual(wide[.int8MultiplyAdd], 2 * 768)
     }
 
     func testGemmWork() throws {
