@@ -1,4 +1,5 @@
 import EffModels
+import EffCharts
 import Foundation
 
 /// A one-line training progress bar on standard error, redrawn after each epoch.
@@ -26,7 +27,7 @@ final class ProgressBar {
         guard isatty(STDERR_FILENO) == 1 else { return nil }
         let environment = ProcessInfo.processInfo.environment
         if environment["TERM"] == "dumb" { return nil }
-        let columns = environment["COLUMNS"].flatMap(Int.init) ?? 80
+        let columns = Terminal.windowColumns(STDERR_FILENO) ?? environment["COLUMNS"].flatMap(Int.init) ?? 80
         return ProgressBar(label: label, ascii: ascii, width: max(40, min(columns, 200)))
     }
 
@@ -40,14 +41,16 @@ final class ProgressBar {
     /// Redraws the line for a finished epoch.
     func update(_ epoch: TrainingEpoch) {
         let done = Double(epoch.epoch) / Double(max(1, epoch.epochs))
-        let cells = ProgressBar.cells
+        let remaining = epoch.epoch > 0 ? epoch.elapsed / Double(epoch.epoch) * Double(epoch.epochs - epoch.epoch) : 0
+        let head = "\(label)  epoch \(epoch.epoch)/\(epoch.epochs) "
+        var tail = " loss \(LabFormat.fixed(epoch.loss, digits: 4))  accuracy \(LabFormat.percent(epoch.trainAccuracy))"
+        if epoch.epoch < epoch.epochs { tail += "  ~\(Self.duration(remaining)) left" }
+        // A narrow terminal shortens the bar first (to 5 cells), and only then cuts the text.
+        let cells = max(5, min(ProgressBar.cells, width - 1 - head.count - tail.count))
         let filled = min(cells, Int((done * Double(cells)).rounded()))
         let bar = String(repeating: ascii ? "#" : "█", count: filled)
             + String(repeating: ascii ? "-" : "░", count: cells - filled)
-        let remaining = epoch.epoch > 0 ? epoch.elapsed / Double(epoch.epoch) * Double(epoch.epochs - epoch.epoch) : 0
-        var line = "\(label)  epoch \(epoch.epoch)/\(epoch.epochs) \(bar) loss \(LabFormat.fixed(epoch.loss, digits: 4))"
-            + "  accuracy \(LabFormat.percent(epoch.trainAccuracy))"
-        if epoch.epoch < epoch.epochs { line += "  ~\(Self.duration(remaining)) left" }
+        var line = head + bar + tail
         if line.count > width - 1 { line = String(line.prefix(width - 1)) }
         write("\r\u{1B}[K" + line)
         drawn = true
