@@ -2,6 +2,11 @@ import EffUnits
 
 /// Operators on values, with dimension checks for quantities.
 enum Arithmetic {
+    /// The largest string `+` builds (a doubling loop would otherwise exhaust memory within 40 steps).
+    static let maximumStringBytes = 256 << 20
+    /// The largest list `+` builds (elements; the same bound as a range made into a list).
+    static let maximumListCount = Value.maximumRangeCount
+
     static func unary(_ op: UnaryOperator, _ operand: Value, at span: Span) throws -> Value {
         switch (op, operand) {
         case (.negate, .number(let value)): return .number(-value)
@@ -47,8 +52,21 @@ enum Arithmetic {
             return .bool(try compare(op, left, right, span: span))
         default: break
         }
-        if case .string(let a) = left, case .string(let b) = right, op == .add { return .string(a + b) }
-        if case .list(let a) = left, case .list(let b) = right, op == .add { return .list(a + b) }
+        if case .string(let a) = left, case .string(let b) = right, op == .add {
+            let bytes = a.utf8.count + b.utf8.count
+            guard bytes <= maximumStringBytes else {
+                throw Diagnostic(.runtime, "the joined string would be \(bytes) bytes, more than a string may hold "
+                                 + "(\(maximumStringBytes >> 20) MiB)", at: span)
+            }
+            return .string(a + b)
+        }
+        if case .list(let a) = left, case .list(let b) = right, op == .add {
+            guard a.count + b.count <= maximumListCount else {
+                throw Diagnostic(.runtime, "the joined list would have \(a.count + b.count) elements, more than a list "
+                                 + "may hold (\(maximumListCount))", at: span)
+            }
+            return .list(a + b)
+        }
         guard let (a, dimensionA) = magnitude(left), let (b, dimensionB) = magnitude(right) else {
             let hint: String? = (op == .add && (isString(left) || isString(right)))
                 ? "to build text from values use interpolation: \"total: \\(x)\"" : nil

@@ -148,8 +148,11 @@ struct Lexer {
                     position += 2
                     let expressionStart = position
                     interpolationNesting = 0
+                    nestingExceeded = false
                     guard skipInterpolation() else {
-                        error("unterminated interpolation \\( … ) in string", from: expressionStart - 2)
+                        error(nestingExceeded
+                              ? "strings nested too deeply inside \\( … ) (more than \(Lexer.maximumInterpolationNesting) levels)"
+                              : "unterminated interpolation \\( … ) in string", from: expressionStart - 2)
                         return Token(kind: .string(parts), span: span(from: start))
                     }
                     parts.append(.interpolation(start: expressionStart, end: position))
@@ -171,13 +174,18 @@ struct Lexer {
 
     /// How many interpolations deep `skipInterpolation` is (bounded: it recurses).
     private var interpolationNesting = 0
+    private var nestingExceeded = false
+    static let maximumInterpolationNesting = 16
 
     /// Moves from just after `\(` to its closing `)` (nested parentheses and string literals, which may hold
     /// interpolations of their own, are skipped whole). False when the line ends first.
     private mutating func skipInterpolation() -> Bool {
         interpolationNesting += 1
         defer { interpolationNesting -= 1 }
-        guard interpolationNesting <= 16 else { return false }
+        guard interpolationNesting <= Lexer.maximumInterpolationNesting else {
+            nestingExceeded = true
+            return false
+        }
         var depth = 1
         while position < end, peek() != UInt8(ascii: "\n") {
             switch peek() {
