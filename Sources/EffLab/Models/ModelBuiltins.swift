@@ -215,6 +215,10 @@ enum ModelBuiltins {
                 + "(0…\(dense.count - 1)), so there is no layer \(index)", argument: "layer")
         }
         let layer = dense[index]
+        guard layer.weights.count <= Value.maximumRangeCount else {
+            throw RuntimeError("weight_matrix: layer \(index) has \(layer.weights.count) weights, more than the "
+                + "\(Value.maximumRangeCount) a list of numbers may hold", argument: "layer")
+        }
         return .list((0..<layer.outputCount).map { row in
             .list(layer.weights[(row * layer.inputCount)..<((row + 1) * layer.inputCount)].map { .number(Double($0)) })
         })
