@@ -113,7 +113,7 @@ public final class Prompt {
         for diagnostic in diagnostics { Prompt.writeError(diagnostic.render()) }
         guard diagnostics.isEmpty else { return false }
         let displayed = !Prompt.isNil(session.lastValue)
-            && lastLine.text == session.lastValue.display(session.displayContext)
+            && lastLine.text == session.lastValue.displayBlock(session.displayContext)
         if displayed { session.define("ans", session.lastValue) }
         history.append(displayed ? scriptForm(ofDisplaying: input) : input)
         return true

@@ -172,8 +172,9 @@ final class ModelsBuiltinTests: XCTestCase {
             """)
         XCTAssertEqual(run.output, [
             "9610 9738 10.576 kB",
-            "[{layer: 0, kind: \"dense\", shape: [128, 64], format: \"f16\", nonzero: 1}, "
-                + "{layer: 1, kind: \"dense\", shape: [10, 128], format: \"f16\", nonzero: 1}]",
+            // Wider than 80 columns, so one record per line.
+            "[{layer: 0, kind: \"dense\", shape: [128, 64], format: \"f16\", nonzero: 1},\n"
+                + " {layer: 1, kind: \"dense\", shape: [10, 128], format: \"f16\", nonzero: 1}]",
         ])
         let text = ModelsRun("summary(mlp([64, 128, 10]))").text
         XCTAssertTrue(text.contains("    0  dense  64→128  relu  f32       8320     8320  33280  8448"), text)

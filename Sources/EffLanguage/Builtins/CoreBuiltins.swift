@@ -19,7 +19,7 @@ enum CoreBuiltins {
         Builtin("show", [.required("value")], category: "core",
                 summary: "Displays a value the way the prompt does (strings quoted) and returns nil.",
                 example: "show({name: \"q8\", bits: 8})") { arguments in
-            arguments.write(arguments.value("value").display(arguments.displayContext))
+            arguments.write(arguments.value("value").displayBlock(arguments.displayContext))
             return .nilValue
         },
         Builtin("str", [.required("value")], category: "core",

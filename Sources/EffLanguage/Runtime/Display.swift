@@ -14,6 +14,32 @@ extension Value {
         display(context, depth: 0)
     }
 
+    /// What a top-level expression and `show` print: `display`, except that a record or list too wide for
+    /// the output puts one field or element on each line (each still on one line of its own).
+    public func displayBlock(_ context: DisplayContext = DisplayContext()) -> String {
+        let line = display(context)
+        guard line.count > context.width else { return line }
+        switch self {
+        case .record(let record) where !record.fields.isEmpty:
+            return "{" + record.fields.map { "\(Value.fieldLabel($0.name)): \($0.value.display(context, depth: 1))" }
+                .joined(separator: ",\n ") + "}"
+        case .list(let values) where values.contains(where: \.isCompound):
+            var parts = values.prefix(Value.displayedElementLimit).map { $0.display(context, depth: 1) }
+            if values.count > Value.displayedElementLimit { parts.append("… (\(values.count) items)") }
+            return "[" + parts.joined(separator: ",\n ") + "]"
+        default:
+            return line
+        }
+    }
+
+    /// Records and lists (what `displayBlock` breaks over lines when they are elements of a wide list).
+    var isCompound: Bool {
+        switch self {
+        case .record, .list: return true
+        default: return false
+        }
+    }
+
     /// Plain text: what `print` writes and `\(x)` inserts.
     public func text(_ context: DisplayContext = DisplayContext()) -> String {
         text(context, depth: 0)

@@ -51,7 +51,7 @@ public final class Interpreter {
             if case .expression(let expression, let displays) = statement {
                 let value = try evaluate(expression, globals)
                 if displays, !isNil(value) {
-                    output(value.display(displayContext))
+                    output(value.displayBlock(displayContext))
                     lastValue = value
                 }
             } else {
