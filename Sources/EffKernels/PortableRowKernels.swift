@@ -87,26 +87,36 @@ public enum PortableRowKernels {
         }
     }
 
-    /// int4 weights (value q − 8, f16 scale per 32; blocks packed in pairs: byte j = weight j of the even block
-    /// in the low nibble, weight j of the odd one in the high nibble; an unpaired last block: byte j = weights
-    /// j, j+16) · int8 activations. `xSums[b]` is the sum of the int8 activation codes of block b.
+    /// int4 weights (value q − 8, f16 scale per 32; whole groups of 8 blocks in 128 bytes, the rest packed in
+    /// pairs and an unpaired last block: see `Quantizer.int4Position`) · int8 activations in the matching grouped
+    /// order (`QuantizedActivations.groupInt4`). `xSums[b]` is the sum of the int8 activation codes of block b.
     public static func int4Block32(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
                                    xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                    rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
         let blocks = columns / 32
+        let grouped = blocks / 8 * 8, rest = blocks - grouped
         for r in rowStart..<rowEnd {
             let w = codes + r * rowStride
             var sum: Float = 0
             for b in 0..<blocks {
-                let a = xCodes + 32 * b
                 var dot: Int32 = 0
-                if b / 2 * 2 + 1 < blocks {
-                    let q = w + 32 * (b / 2), shift = UInt8(4 * (b % 2))
-                    for j in 0..<32 { dot &+= Int32((q[j] >> shift) & 15) &* Int32(a[j]) }
+                if b < grouped {
+                    // Block k of the group: bytes 4k..4k+3 of each 32-byte vector v (low nibbles v < 4, high v ≥ 4).
+                    let q = w + b / 8 * 128 + b % 8 * 4, a = xCodes + b / 8 * 256 + b % 8 * 4
+                    for v in 0..<8 {
+                        let shift = UInt8(v / 4 * 4)
+                        for t in 0..<4 { dot &+= Int32((q[32 * (v % 4) + t] >> shift) & 15) &* Int32(a[32 * v + t]) }
+                    }
                 } else {
-                    let q = w + 16 * b
-                    for j in 0..<16 {
-                        dot &+= Int32(q[j] & 15) &* Int32(a[j]) &+ Int32(q[j] >> 4) &* Int32(a[j + 16])
+                    let a = xCodes + 32 * b, base = w + grouped * 16, i = b - grouped
+                    if i / 2 * 2 + 1 < rest {
+                        let q = base + 32 * (i / 2), shift = UInt8(4 * (i % 2))
+                        for j in 0..<32 { dot &+= Int32((q[j] >> shift) & 15) &* Int32(a[j]) }
+                    } else {
+                        let q = base + 16 * i
+                        for j in 0..<16 {
+                            dot &+= Int32(q[j] & 15) &* Int32(a[j]) &+ Int32(q[j] >> 4) &* Int32(a[j + 16])
+                        }
                     }
                 }
                 sum += halfToFloat(scales[r * blocks + b]) * xScales[b] * Float(dot &- 8 &* xSums[b])

@@ -22,6 +22,9 @@ struct QuantizedActivations {
     let sums: AlignedBuffer
     /// Binary only, per item: (2·scale, scale·sum) — the binary kernel computes d·(2·scale·S − scale·sum).
     let offsets: AlignedBuffer
+    /// int4 only: the codes of `codes` reordered per group of 8 blocks (256 values) to match the int4 weight
+    /// layout (see `groupInt4`); (batch, paddedCount), empty for other formats.
+    let groupedCodes: AlignedBuffer
 
     /// Prepares `batch` vectors of `count` floats (x: (batch, count) row-major) for `format`; `level` picks the
     /// quantization loop (the AVX2 one gives bit-identical codes, scales and sums).
@@ -32,7 +35,7 @@ struct QuantizedActivations {
         for b in 0..<batch { (floatOut + b * paddedCount).update(from: x + b * count, count: count) }
         guard format.usesInt8Activations else {
             block = 0
-            codes = try AlignedBuffer(byteCount: 0); scales = codes; sums = codes; offsets = codes
+            codes = try AlignedBuffer(byteCount: 0); scales = codes; sums = codes; offsets = codes; groupedCodes = codes
             return
         }
         block = format.activationBlock(paddedCount)
@@ -41,6 +44,7 @@ struct QuantizedActivations {
         scales = try AlignedBuffer(byteCount: batch * blocks * 4, what: "activation scales")
         sums = try AlignedBuffer(byteCount: batch * blocks * 4, what: "activation sums")
         offsets = try AlignedBuffer(byteCount: format == .binary ? batch * 8 : 0, what: "activation offsets")
+        groupedCodes = try AlignedBuffer(byteCount: format == .int4Block32 ? batch * paddedCount : 0, what: "activation codes")
         let scaleOut = scales.baseAddress.assumingMemoryBound(to: Float.self)
         let sumOut = sums.baseAddress.assumingMemoryBound(to: Int32.self)
         let codeOut = codes.baseAddress.assumingMemoryBound(to: Int8.self)
@@ -53,6 +57,12 @@ struct QuantizedActivations {
         #else
         QuantizedActivations.quantize(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
         #endif
+        if format == .int4Block32 {
+            let groupedOut = groupedCodes.baseAddress.assumingMemoryBound(to: Int8.self)
+            for item in 0..<batch {
+                QuantizedActivations.groupInt4(codeOut + item * paddedCount, count: paddedCount, into: groupedOut + item * paddedCount)
+            }
+        }
         if format == .binary {
             let offsetOut = offsets.baseAddress.assumingMemoryBound(to: Float.self)
             for item in 0..<batch where blocks == 1 {  // one block per item (none when there are no columns)
@@ -82,6 +92,23 @@ struct QuantizedActivations {
         }
     }
 
+    /// Reorders int8 codes for the int4 layout: in each whole group of 8 blocks (256 codes), 32-byte vector v
+    /// holds, for every block k of the group, its codes 4v..4v+3 at bytes 4k..4k+3 (an 8×8 transpose of 4-byte
+    /// chunks); the codes after the last whole group stay in order.
+    static func groupInt4(_ codes: UnsafePointer<Int8>, count: Int, into out: UnsafeMutablePointer<Int8>) {
+        let grouped = count / 256 * 256
+        let source = UnsafeRawPointer(codes), target = UnsafeMutableRawPointer(out)
+        for g in stride(from: 0, to: grouped, by: 256) {
+            for v in 0..<8 {
+                for k in 0..<8 {
+                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: g + 32 * k + 4 * v, as: UInt32.self),
+                                      toByteOffset: g + 32 * v + 4 * k, as: UInt32.self)
+                }
+            }
+        }
+        (out + grouped).update(from: codes + grouped, count: count - grouped)
+    }
+
     func floats(_ item: Int) -> UnsafePointer<Float> {
         UnsafePointer(floats.baseAddress.assumingMemoryBound(to: Float.self) + item * paddedCount)
     }
@@ -93,6 +120,10 @@ struct QuantizedActivations {
     }
     func sums(_ item: Int) -> UnsafePointer<Int32> {
         UnsafePointer(sums.baseAddress.assumingMemoryBound(to: Int32.self) + item * (paddedCount / max(block, 1)))
+    }
+    /// int4: the codes of item `item` in the grouped order of `groupInt4`.
+    func groupedCodes(_ item: Int) -> UnsafePointer<Int8> {
+        UnsafePointer(groupedCodes.baseAddress.assumingMemoryBound(to: Int8.self) + item * paddedCount)
     }
     /// Binary: 2·scale of item `item`.
     func doubledScale(_ item: Int) -> Float {

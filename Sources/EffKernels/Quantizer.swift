@@ -148,12 +148,21 @@ enum Quantizer {
     }
 
     /// Where weight `weight` (0..<32) of int4 block `block` lives: byte offset in the row and whether in the high
-    /// nibble. Blocks are packed in pairs (byte j of the pair: low nibble = weight j of the even block, high = weight j
-    /// of the odd block); an unpaired last block keeps ggml's order (byte j: weights j and j + 16).
+    /// nibble. Whole groups of 8 blocks take 128 bytes: weights 4v..4v+3 of block k (v = 0..<8) sit at bytes
+    /// 32·(v mod 4) + 4k..+3, in the low nibble for v < 4 and the high one for v ≥ 4 (so each nibble vector of a
+    /// 32-byte load holds 4 weights of every block of the group). The blocks after the last whole group are packed
+    /// in pairs (byte j of the pair: low nibble = weight j of the even block, high = weight j of the odd block); an
+    /// unpaired last block keeps ggml's order (byte j: weights j and j + 16).
     @inline(__always)
     static func int4Position(block: Int, blocks: Int, weight: Int) -> (byte: Int, high: Bool) {
-        if block / 2 * 2 + 1 < blocks { return (block / 2 * 32 + weight, block % 2 == 1) }
-        return (block * 16 + weight % 16, weight >= 16)
+        let grouped = blocks / 8 * 8
+        if block < grouped {
+            let v = weight / 4
+            return (block / 8 * 128 + v % 4 * 32 + block % 8 * 4 + weight % 4, v >= 4)
+        }
+        let b = block - grouped, rest = blocks - grouped, base = grouped * 16
+        if b / 2 * 2 + 1 < rest { return (base + b / 2 * 32 + weight, b % 2 == 1) }
+        return (base + b * 16 + weight % 16, weight >= 16)
     }
 
     /// Where binary weight `column` lives: byte and bit (bit planes per 256: byte j, bit k = weight 32k + j).

@@ -63,7 +63,7 @@ enum RowKernelTable {
             return { w, a, i, rows, out in
                 PortableRowKernels.int4Block32(codes: w.data.baseAddress.assumingMemoryBound(to: UInt8.self), rowStride: w.rowStride,
                                                scales: w.scales.baseAddress.assumingMemoryBound(to: UInt16.self), columns: w.paddedColumns,
-                                               xCodes: a.codes(i), xScales: a.scales(i), xSums: a.sums(i),
+                                               xCodes: a.groupedCodes(i), xScales: a.scales(i), xSums: a.sums(i),
                                                rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
             }
         case .ternary:
@@ -149,7 +149,7 @@ enum RowKernelTable {
             return { w, a, i, rows, out in
                 AVX2Kernels.int4(codes: w.data.baseAddress.assumingMemoryBound(to: UInt8.self), rowStride: w.rowStride,
                                  scales: w.scales.baseAddress.assumingMemoryBound(to: UInt16.self), columns: w.paddedColumns,
-                                 xCodes: a.codes(i), xScales: a.scales(i), xSums: a.sums(i),
+                                 xCodes: a.groupedCodes(i), xScales: a.scales(i), xSums: a.sums(i),
                                  rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
             }
         case .ternary:

@@ -4,9 +4,12 @@
 /// - `f32`, `f16` (IEEE half), `bf16`: one value per weight.
 /// - `int8PerRow`: int8 codes, one f32 scale per row; w = q·d, q ∈ [−127, 127].
 /// - `int8Block32`: int8 codes, one f16 scale per 32 weights (like ggml Q8_0).
-/// - `int4Block32`: one f16 scale per 32 weights; w = (q − 8)·d (ggml Q4_0 values). Codes are packed per pair
-///   of blocks, 64 weights in 32 bytes (byte j: low nibble = weight j, high = weight j+32) so one 256-bit load
-///   and two mask/shift steps give two whole blocks; an odd last block keeps 16 bytes (byte j: weights j, j+16).
+/// - `int4Block32`: one f16 scale per 32 weights; w = (q − 8)·d (ggml Q4_0 values), 16 bytes of codes per block.
+///   Groups of 8 blocks (256 weights) take 128 bytes: weights 4v..4v+3 of block k (v = 0..<8) at bytes
+///   32·(v mod 4) + 4k..+3, low nibble for v < 4, high for v ≥ 4 — so each nibble vector of a 256-bit load holds
+///   4 weights of every block of the group and the kernel sums all 8 blocks in one vector (block k in 32-bit lane
+///   k). The blocks after the last whole group are packed per pair, 64 weights in 32 bytes (byte j: low nibble =
+///   weight j, high = weight j+32); an odd last block keeps 16 bytes (byte j: weights j, j+16).
 /// - `ternary`: 2-bit codes 0/1/2 for −1/0/+1, 256 weights in 64 bytes (byte j holds weights j, j+64,
 ///   j+128, j+192 in bits 0–1, 2–3, 4–5, 6–7), one f16 scale per 256 (like ggml TQ2_0).
 /// - `binary`: one sign bit per weight (1 → +d, 0 → −d), one f32 scale per row; 256 weights in 32 bytes as

@@ -9,8 +9,9 @@ import _Builtin_intrinsics.intel
 /// - one f32 vector accumulator per row, reduced once per row (no per-block horizontal sums);
 /// - ternary and binary use one activation scale per 256, so the eight `vpmaddubsw` results of a block add up in
 ///   16-bit lanes (≤ 8·508 for ternary, ≤ 8·254 for binary) and cost one widen, one conversion and one FMA per
-///   256 weights;
-/// - per-block weight × activation scales (int8_block32, int4) are computed 8 at a time (`vcvtph2ps`) into a small
+///   256 weights; int4 gets the same from its grouped layout (8 blocks side by side in every vector, so the 8 lanes
+///   of one widen are 8 block sums, scaled by one FMA with 8 block scales);
+/// - per-block weight × activation scales (int8_block32) are computed 8 at a time (`vcvtph2ps`) into a small
 ///   scratch buffer and broadcast from memory in the hot loop.
 ///
 /// Products never saturate: activation codes are in [−127, 127] and weights are at most 127 (int8, via
@@ -73,22 +74,6 @@ extension AVX2Kernels {
             b &+= 1
         }
         return sum(offset) + rest
-    }
-
-    /// 32-bit chunks: even positions from `a`, odd from `b` (a constant-mask select, which becomes `vpblendd`:
-    /// the immediate-operand intrinsic is a C macro Swift cannot import).
-    @inline(__always)
-    static func blendOdd32(_ a: __m256i, _ b: __m256i) -> __m256i {
-        let mask = SIMDMask<SIMD8<Int32>>(SIMD8<Int32>(0, -1, 0, -1, 0, -1, 0, -1))
-        return unsafeBitCast(unsafeBitCast(a, to: SIMD8<Int32>.self).replacing(with: unsafeBitCast(b, to: SIMD8<Int32>.self), where: mask),
-                             to: __m256i.self)
-    }
-
-    /// `vpshufb` control swapping adjacent 32-bit chunks in each 128-bit lane.
-    @inline(__always)
-    static var swapAdjacent32: __m256i {
-        _mm256_setr_epi8(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11,
-                         4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11)
     }
 
     /// Groups of up to four rows of rowStart..<rowEnd, as (r0, r1, r2, r3, count). Full groups take rows a quarter
@@ -214,64 +199,75 @@ extension AVX2Kernels {
 
     // MARK: int4
 
-    /// int4 weights (value q − 8, f16 scale per 32; blocks packed in pairs, 32 bytes = low nibbles of the even
-    /// block + high nibbles of the odd one; an unpaired last block in 16 bytes, byte j = weights j, j+16).
-    /// Four rows per pass; per pair of blocks and row: one load, and/shift/and, two maddubs, two madd, two FMAs.
+    /// int4 weights (value q − 8, f16 scale per 32) · int8 activations, both in the grouped order of
+    /// `Quantizer.int4Position` / `QuantizedActivations.groupInt4`: in a whole group of 8 blocks (128 bytes of codes)
+    /// the low and high nibbles of the four 32-byte loads are 8 vectors that each hold 4 weights of every block, block
+    /// k in bytes 4k..4k+3, and the activations come in the same order. So the 8 `vpmaddubsw` results of a group add
+    /// up in 16-bit lanes (≤ 8·3810 = 30480, no saturation) with 16-bit lanes 2k, 2k+1 belonging to block k, and one
+    /// `vpmaddwd` by 1 gives the 8 block sums in the 8 int32 lanes, in block order: per 256 weights and row one widen,
+    /// one integer subtract (8·Σa, the −8 offset), one conversion and one FMA with the 8 block scales (`vcvtph2ps`
+    /// of 8 f16 weight scales × 8 activation scales) — instead of one widen, conversion and FMA per 64 weights.
+    /// Four rows per pass, a quarter of the range apart (`RowGroups`). The blocks after the last whole group (pairs
+    /// of blocks in 32 bytes, an unpaired last one in 16) take one widen, conversion and FMA each.
     public static func int4(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
                             xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                             rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
         let blocks = columns / 32
-        let pairs = blocks / 2
+        let groups = blocks / 8, grouped = 8 &* groups
         let x = UnsafeRawPointer(xCodes)
-        let nibbles = _mm256_set1_epi8(0x0F)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 &* max(blocks, 1))
-        defer { scratch.deallocate() }
-        let s0 = scratch, s1 = scratch + blocks, s2 = s1 + blocks, s3 = s2 + blocks
+        let nibbles = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1)
+        // 8·Σ codes per block: subtracted from each block's Σ q·a (an exact int32 subtraction).
+        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: max(blocks, 1))
+        defer { offsets.deallocate() }
+        for b in 0..<blocks { offsets[b] = 8 &* xSums[b] }
+        let o = UnsafeRawPointer(offsets)
+        /// Block b ≥ grouped (pair layout after the groups; the unpaired last block in 16 bytes).
+        @inline(__always) func tail(_ acc: inout __m256, _ w: UnsafeRawPointer, _ s: UnsafePointer<UInt16>, _ b: Int) {
+            let i = b &- grouped, base = w + 128 &* groups
+            let q: __m256i
+            if i / 2 &* 2 &+ 1 < blocks &- grouped {
+                let v = load256(base + 32 &* (i / 2))
+                q = _mm256_and_si256(i & 1 == 0 ? v : _mm256_srli_epi16(v, 4), nibbles)
+            } else {
+                let packed = load128(base + 16 &* i)
+                q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), nibbles)
+            }
+            let dots = _mm256_sub_epi32(dotUnsignedSigned(q, load256(x + 32 &* b)),
+                                        _mm256_setr_epi32(offsets[b], 0, 0, 0, 0, 0, 0, 0))
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set1_ps(half(s[b]) * xScales[b]), acc)
+        }
         for (r0, r1, r2, r3, n) in RowGroups(rowStart, rowEnd) {
             let w0 = UnsafeRawPointer(codes + r0 &* rowStride), w1 = UnsafeRawPointer(codes + r1 &* rowStride)
             let w2 = UnsafeRawPointer(codes + r2 &* rowStride), w3 = UnsafeRawPointer(codes + r3 &* rowStride)
-            // Σ_b scale_b · 8 · Σ a (the −8 offset), subtracted once per row.
-            let o0 = 8 * blockScales(scales + r0 &* blocks, xScales, blocks: blocks, sums: xSums, into: s0)
-            let o1 = 8 * blockScales(scales + r1 &* blocks, xScales, blocks: blocks, sums: xSums, into: s1)
-            let o2 = 8 * blockScales(scales + r2 &* blocks, xScales, blocks: blocks, sums: xSums, into: s2)
-            let o3 = 8 * blockScales(scales + r3 &* blocks, xScales, blocks: blocks, sums: xSums, into: s3)
+            let s0 = scales + r0 &* blocks, s1 = scales + r1 &* blocks, s2 = scales + r2 &* blocks, s3 = scales + r3 &* blocks
             var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
-            @inline(__always) func step(_ acc: inout __m256, _ w: UnsafeRawPointer, _ s: UnsafeMutablePointer<Float>,
-                                        _ p: Int, _ a0: __m256i, _ a1: __m256i) {
-                let v = load256(w + 32 &* p)
-                let even = _mm256_maddubs_epi16(_mm256_and_si256(v, nibbles), a0)   // 16 pair sums, |·| ≤ 3810
-                let odd = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), nibbles), a1)
-                // Fold both blocks into one vector of 32-bit chunks [even, odd, even, odd, …] (blends and one
-                // in-lane swap instead of a second widen/convert/FMA), then one widen, conversion and FMA with
-                // [s_even, s_odd, …].
-                let mixed = blendOdd32(even, odd)                                           // e0 o1 e2 o3 …
-                let swapped = _mm256_shuffle_epi8(blendOdd32(odd, even), swapAdjacent32)    // e1 o0 e3 o2 …
-                let pairs = _mm256_madd_epi16(_mm256_add_epi16(mixed, swapped), _mm256_set1_epi16(1))
-                let scale = _mm256_castpd_ps(_mm256_broadcast_sd(UnsafeRawPointer(s + 2 &* p).assumingMemoryBound(to: Double.self)))
-                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(pairs), scale, acc)
-            }
-            for p in 0..<pairs {
-                let a0 = load256(x + 64 &* p), a1 = load256(x + (64 &* p &+ 32))
-                step(&c0, w0, s0, p, a0, a1)
-                step(&c1, w1, s1, p, a0, a1)
-                step(&c2, w2, s2, p, a0, a1)
-                step(&c3, w3, s3, p, a0, a1)
-            }
-            if blocks & 1 == 1 {
-                let b = blocks &- 1
-                let a = load256(x + 32 &* b)
-                let low = _mm_set1_epi8(0x0F)
-                @inline(__always) func last(_ acc: inout __m256, _ w: UnsafeRawPointer, _ s: UnsafeMutablePointer<Float>) {
-                    let packed = load128(w + 16 &* b)
-                    let q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(packed, 4), low), _mm_and_si128(packed, low))
-                    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(q, a)), _mm256_set1_ps(s[b]), acc)
+            for g in 0..<groups {
+                // Load v = 0..<4 of each row: low nibbles pair with activations 32v, high nibbles with 128 + 32v.
+                let a = x + 256 &* g, wo = 128 &* g
+                var t0 = _mm256_setzero_si256(), t1 = _mm256_setzero_si256(), t2 = _mm256_setzero_si256(), t3 = _mm256_setzero_si256()
+                for v in 0..<4 {
+                    let low = load256(a + 32 &* v), high = load256(a + (128 &+ 32 &* v)), at = wo &+ 32 &* v
+                    @inline(__always) func add(_ t: inout __m256i, _ w: UnsafeRawPointer) {
+                        let q = load256(w + at)
+                        t = _mm256_add_epi16(t, _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, nibbles), low),
+                                                                  _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), nibbles), high)))
+                    }
+                    add(&t0, w0); add(&t1, w1); add(&t2, w2); add(&t3, w3)
                 }
-                last(&c0, w0, s0); last(&c1, w1, s1); last(&c2, w2, s2); last(&c3, w3, s3)
+                let offset = load256(o + 32 &* g), xs = _mm256_loadu_ps(xScales + 8 &* g)
+                @inline(__always) func finish(_ acc: inout __m256, _ t: __m256i, _ s: UnsafePointer<UInt16>) {
+                    let dots = _mm256_sub_epi32(_mm256_madd_epi16(t, ones), offset)
+                    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_mul_ps(_mm256_cvtph_ps(load128(s + 8 &* g)), xs), acc)
+                }
+                finish(&c0, t0, s0); finish(&c1, t1, s1); finish(&c2, t2, s2); finish(&c3, t3, s3)
             }
-            output[r0] = sum(c0) - o0
-            if n > 1 { output[r1] = sum(c1) - o1 }
-            if n > 2 { output[r2] = sum(c2) - o2 }
-            if n > 3 { output[r3] = sum(c3) - o3 }
+            for b in grouped..<blocks {
+                tail(&c0, w0, s0, b); tail(&c1, w1, s1, b); tail(&c2, w2, s2, b); tail(&c3, w3, s3, b)
+            }
+            output[r0] = sum(c0)
+            if n > 1 { output[r1] = sum(c1) }
+            if n > 2 { output[r2] = sum(c2) }
+            if n > 3 { output[r3] = sum(c3) }
         }
     }
 

@@ -19,7 +19,9 @@ final class DomainFormTests: XCTestCase {
 
     private func run(_ text: String) throws -> (output: [String], diagnostics: [Diagnostic]) {
         var output: [String] = []
-        let session = try Session(builtins: Builtins.core + echoes, output: { output.append($0) })
+        // Wide enough that each echoed value displays on one line.
+        let session = try Session(builtins: Builtins.core + echoes, output: { output.append($0) },
+                                  displayContext: DisplayContext(width: 1000))
         let diagnostics = session.run(SourceFile(name: "t.eff", text: text))
         return (output, diagnostics)
     }
