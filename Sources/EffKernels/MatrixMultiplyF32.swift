@@ -119,28 +119,6 @@ enum GemmTile {
         #if arch(x86_64)
         if level >= .avx2 { return AVX2Kernels.gemmTile }
         #endif
-        return portable
-    }
-
-    /// Portable twin of the AVX2 tile: 6 rows × two SIMD8 accumulators.
-    static func portable(depth: Int, packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        var low = [SIMD8<Float>](repeating: SIMD8(), count: 6), high = low
-        for p in 0..<depth {
-            let b0 = UnsafeRawPointer(packedB + p * 16).loadUnaligned(as: SIMD8<Float>.self)
-            let b1 = UnsafeRawPointer(packedB + p * 16 + 8).loadUnaligned(as: SIMD8<Float>.self)
-            for i in 0..<6 {
-                let a = SIMD8<Float>(repeating: packedA[p * 6 + i])
-                low[i] += a * b0
-                high[i] += a * b1
-            }
-        }
-        for i in 0..<6 {
-            for j in 0..<8 {
-                let row = c + i * ldc
-                row[j] = (accumulate ? row[j] : 0) + low[i][j]
-                row[j + 8] = (accumulate ? row[j + 8] : 0) + high[i][j]
-            }
-        }
+        return PortableTileKernels.gemmTile
     }
 }

@@ -89,7 +89,7 @@ public enum PortableRowKernels {
 
     /// int4 weights (value q − 8, f16 scale per 32; whole groups of 8 blocks in 128 bytes, the rest packed in
     /// pairs and an unpaired last block: see `Quantizer.int4Position`) · int8 activations in the matching grouped
-    /// order (`QuantizedActivations.groupInt4`). `xSums[b]` is the sum of the int8 activation codes of block b.
+    /// order (`PortableTileKernels.groupInt4`). `xSums[b]` is the sum of the int8 activation codes of block b.
     public static func int4Block32(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
                                    xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                    rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {

@@ -23,7 +23,7 @@ struct QuantizedActivations {
     /// Binary only, per item: (2·scale, scale·sum) — the binary kernel computes d·(2·scale·S − scale·sum).
     let offsets: AlignedBuffer
     /// int4 only: the codes of `codes` reordered per group of 8 blocks (256 values) to match the int4 weight
-    /// layout (see `groupInt4`); (batch, paddedCount), empty for other formats.
+    /// layout (see `PortableTileKernels.groupInt4`); (batch, paddedCount), empty for other formats.
     let groupedCodes: AlignedBuffer
 
     /// Prepares `batch` vectors of `count` floats (x: (batch, count) row-major) for `format`; `level` picks the
@@ -52,15 +52,15 @@ struct QuantizedActivations {
         if level >= .avx2 {
             AVX2Kernels.quantizeActivations(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
         } else {
-            QuantizedActivations.quantize(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
+            PortableTileKernels.quantizeActivations(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
         }
         #else
-        QuantizedActivations.quantize(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
+        PortableTileKernels.quantizeActivations(floatOut, blocks: batch * blocks, size: block, codes: codeOut, scales: scaleOut, sums: sumOut)
         #endif
         if format == .int4Block32 {
             let groupedOut = groupedCodes.baseAddress.assumingMemoryBound(to: Int8.self)
             for item in 0..<batch {
-                QuantizedActivations.groupInt4(codeOut + item * paddedCount, count: paddedCount, into: groupedOut + item * paddedCount)
+                PortableTileKernels.groupInt4(codeOut + item * paddedCount, count: paddedCount, into: groupedOut + item * paddedCount)
             }
         }
         if format == .binary {
@@ -70,43 +70,6 @@ struct QuantizedActivations {
                 offsetOut[2 * item + 1] = scaleOut[item * blocks] * Float(sumOut[item * blocks])
             }
         }
-    }
-
-    /// Q8_0/Q8_K-style quantization of `blocks` blocks of `size` floats.
-    static func quantize(_ x: UnsafePointer<Float>, blocks: Int, size: Int, codes: UnsafeMutablePointer<Int8>,
-                         scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Int32>) {
-        for b in 0..<blocks {
-            let block = x + size * b
-            var largest: Float = 0
-            for j in 0..<size { largest = max(largest, abs(block[j])) }
-            let scale = largest / 127
-            let inverse = scale > 0 ? 1 / scale : 0
-            var sum: Int32 = 0
-            for j in 0..<size {
-                let code = Int8((block[j] * inverse).rounded(.toNearestOrEven))
-                codes[size * b + j] = code
-                sum &+= Int32(code)
-            }
-            scales[b] = scale
-            sums[b] = sum
-        }
-    }
-
-    /// Reorders int8 codes for the int4 layout: in each whole group of 8 blocks (256 codes), 32-byte vector v
-    /// holds, for every block k of the group, its codes 4v..4v+3 at bytes 4k..4k+3 (an 8×8 transpose of 4-byte
-    /// chunks); the codes after the last whole group stay in order.
-    static func groupInt4(_ codes: UnsafePointer<Int8>, count: Int, into out: UnsafeMutablePointer<Int8>) {
-        let grouped = count / 256 * 256
-        let source = UnsafeRawPointer(codes), target = UnsafeMutableRawPointer(out)
-        for g in stride(from: 0, to: grouped, by: 256) {
-            for v in 0..<8 {
-                for k in 0..<8 {
-                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: g + 32 * k + 4 * v, as: UInt32.self),
-                                      toByteOffset: g + 32 * v + 4 * k, as: UInt32.self)
-                }
-            }
-        }
-        (out + grouped).update(from: codes + grouped, count: count - grouped)
     }
 
     func floats(_ item: Int) -> UnsafePointer<Float> {
@@ -121,7 +84,7 @@ struct QuantizedActivations {
     func sums(_ item: Int) -> UnsafePointer<Int32> {
         UnsafePointer(sums.baseAddress.assumingMemoryBound(to: Int32.self) + item * (paddedCount / max(block, 1)))
     }
-    /// int4: the codes of item `item` in the grouped order of `groupInt4`.
+    /// int4: the codes of item `item` in the grouped order of `PortableTileKernels.groupInt4`.
     func groupedCodes(_ item: Int) -> UnsafePointer<Int8> {
         UnsafePointer(groupedCodes.baseAddress.assumingMemoryBound(to: Int8.self) + item * paddedCount)
     }

@@ -200,7 +200,7 @@ extension AVX2Kernels {
     // MARK: int4
 
     /// int4 weights (value q − 8, f16 scale per 32) · int8 activations, both in the grouped order of
-    /// `Quantizer.int4Position` / `QuantizedActivations.groupInt4`: in a whole group of 8 blocks (128 bytes of codes)
+    /// `Quantizer.int4Position` / `PortableTileKernels.groupInt4`: in a whole group of 8 blocks (128 bytes of codes)
     /// the low and high nibbles of the four 32-byte loads are 8 vectors that each hold 4 weights of every block, block
     /// k in bytes 4k..4k+3, and the activations come in the same order. So the 8 `vpmaddubsw` results of a group add
     /// up in 16-bit lanes (≤ 8·3810 = 30480, no saturation) with 16-bit lanes 2k, 2k+1 belonging to block k, and one
