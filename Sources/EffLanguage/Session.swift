@@ -116,14 +116,16 @@ public enum LargeStack {
     /// Bytes of stack for the interpreter thread.
     public static let size = 512 * 1024 * 1024
 
-    public static func run<T>(_ body: @escaping () -> T) -> T {
+    /// Runs `body` on a new thread with `stackSize` bytes of stack (tests pass a small one to show that deep
+    /// values are freed without deep recursion) and waits for its result.
+    public static func run<T>(stackSize: Int = size, _ body: @escaping () -> T) -> T {
         let box = ResultBox(body)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             box.value = box.body()
             done.signal()
         }
-        thread.stackSize = size
+        thread.stackSize = stackSize
         thread.start()
         done.wait()
         return box.value!

@@ -26,6 +26,8 @@ public final class Interpreter {
     /// The last value displayed at top level (the prompt binds it to `ans`).
     public private(set) var lastValue: Value = .nilValue
 
+    deinit { Value.dismantle(&lastValue) }
+
     /// The builtins this interpreter was started with (the registry help and completion read).
     let builtins: [Builtin]
 
@@ -49,13 +51,15 @@ public final class Interpreter {
         for statement in statements {
             try checkInterrupt(statement.span)
             if case .expression(let expression, let displays) = statement {
-                let value = try evaluate(expression, globals)
+                var value = try evaluate(expression, globals)
                 if displays, !isNil(value) {
                     output(value.displayBlock(displayContext))
-                    lastValue = value
+                    swap(&lastValue, &value)
                 }
+                Value.dismantle(&value)
             } else {
-                _ = try execute(statement, globals)
+                var value = try execute(statement, globals)
+                Value.dismantle(&value)
             }
         }
     }
@@ -81,7 +85,8 @@ public final class Interpreter {
         case .function(let declaration):
             environment.define(declaration.name ?? "", .function(Closure(declaration: declaration, environment: environment)))
         case .forLoop(let variable, let iterable, let body, _):
-            let sequence = try evaluate(iterable, environment)
+            var sequence = try evaluate(iterable, environment)
+            defer { Value.dismantle(&sequence) }
             if case .range(let lower, _, _) = sequence, let count = sequence.rangeCount {
                 // Lazily: a range is never built as a list for a loop.
                 var index = 0
@@ -96,7 +101,7 @@ public final class Interpreter {
                 }
                 return .nilValue
             }
-            guard let elements = sequence.elements else {
+            guard var elements = sequence.elements else {
                 throw Diagnostic(.runtime, "cannot loop over \(sequence.typeName)", at: iterable.span,
                                  hint: "a for loop visits a list, a range such as 1..10, or a string")
             }
@@ -108,6 +113,7 @@ public final class Interpreter {
                     _ = try executeBlock(body, scope)
                 } catch Unwind.breakLoop { break } catch Unwind.continueLoop { continue }
             }
+            elements.removeAll()  // so `sequence` is the only owner left when it is dismantled
         case .whileLoop(let condition, let body, _):
             while try truth(condition, environment) {
                 try checkInterrupt(body.span)
@@ -131,7 +137,9 @@ public final class Interpreter {
     private func executeBlock(_ block: Block, _ environment: Environment) throws -> Value {
         var last: Value = .nilValue
         for statement in block.statements {
-            last = try execute(statement, environment)
+            var value = try execute(statement, environment)
+            swap(&last, &value)
+            Value.dismantle(&value)
         }
         return last
     }
@@ -246,11 +254,14 @@ public final class Interpreter {
             let upper = try rangeBound(upperExpression, environment)
             return .range(lower: lower, upper: upper, inclusive: inclusive)
         case .unary(let op, let operandExpression, let span):
-            let operand = try evaluate(operandExpression, environment)
+            var operand = try evaluate(operandExpression, environment)
+            defer { Value.dismantle(&operand) }
             return try Arithmetic.unary(op, operand, at: span)
         case .binary(let op, let leftExpression, let rightExpression, let operatorSpan, let span):
-            let left = try evaluate(leftExpression, environment)
-            let right = try evaluate(rightExpression, environment)
+            var left = try evaluate(leftExpression, environment)
+            defer { Value.dismantle(&left) }
+            var right = try evaluate(rightExpression, environment)
+            defer { Value.dismantle(&right) }
             return try Arithmetic.binary(op, left, right, operatorSpan: operatorSpan, span: span,
                                          rightSpan: rightExpression.span)
         case .logical(let isAnd, let leftExpression, let rightExpression, _):
@@ -266,13 +277,19 @@ public final class Interpreter {
                 if let label = argument.label { named.append((label, value, argument.span)) }
                 else { positional.append((value, argument.span)) }
             }
+            defer {  // temporaries: deep arguments are freed without recursion (Value.dismantle)
+                for index in positional.indices { Value.dismantle(&positional[index].0) }
+                for index in named.indices { Value.dismantle(&named[index].1) }
+            }
             return try call(callee, positional: positional, named: named, at: span, calleeSpan: calleeExpression.span)
         case .index(let baseExpression, let indexExpression, let span):
-            let base = try evaluate(baseExpression, environment)
+            var base = try evaluate(baseExpression, environment)
+            defer { Value.dismantle(&base) }
             let index = try evaluate(indexExpression, environment)
             return try subscriptValue(base, index, at: span, indexSpan: indexExpression.span)
         case .field(let baseExpression, let name, let span):
-            let base = try evaluate(baseExpression, environment)
+            var base = try evaluate(baseExpression, environment)
+            defer { Value.dismantle(&base) }
             return try fieldValue(base, name, at: span)
         case .function(let declaration):
             return .function(Closure(declaration: declaration, environment: environment))

@@ -85,6 +85,97 @@ public enum Value {
     }
 }
 
+// MARK: - Freeing deep values
+
+/// Swift frees a value by releasing its elements, each of which frees its own: a list nested millions of levels
+/// deep (`for i in 0..5000000 { x = [x] }`) would recurse that deep and overflow even the interpreter's 512 MiB
+/// stack. The interpreter hands every value it drops (overwritten variables, finished scopes, discarded
+/// statement results) to `dismantle`, which takes small lists and records apart with a work list instead.
+extension Value {
+    /// Lists and records with at most this many elements are taken apart iteratively. Deep chains are made of
+    /// small containers (`[x]`, `{next: r, value: v}`); a chain of wider ones would need gigabytes before its
+    /// depth could overflow the stack. The limit keeps the uniqueness test (a copy when shared) cheap.
+    static let dismantledWidth = 64
+
+    /// Frees `value` (leaving nil), taking apart nested small lists and records that nothing else refers to
+    /// without recursion. Values still shared elsewhere are only released, so this costs O(1) for them.
+    @inline(__always)
+    static func dismantle(_ value: inout Value) {
+        switch value {  // no payload binding: numbers and strings (nearly every value) cost one compare
+        case .list, .record, .function: dismantleContainer(&value)
+        default: return
+        }
+    }
+
+    private static func dismantleContainer(_ value: inout Value) {
+        guard value.isSmallContainer else { value = .nilValue; return }
+        // `pending` stays unallocated when the value is shared or holds no small containers (the common cases).
+        var pending: [Value] = []
+        value.moveChildren(into: &pending)
+        while var next = pending.popLast() {
+            next.moveChildren(into: &pending)
+        }
+    }
+
+    @inline(__always)
+    static func dismantle(_ value: inout Value?) {
+        guard var taken = value else { return }
+        value = nil
+        dismantle(&taken)
+    }
+
+    /// Small lists and records, and closures (a chain of closures, each capturing the previous one in its
+    /// environment, is freed the same way).
+    fileprivate var isSmallContainer: Bool {
+        switch self {
+        case .list(let elements): return !elements.isEmpty && elements.count <= Value.dismantledWidth
+        case .record(let record): return !record.fields.isEmpty && record.fields.count <= Value.dismantledWidth
+        case .function: return true
+        default: return false
+        }
+    }
+
+    /// When self is a small list or record that only self refers to, moves its elements to `pending` and
+    /// becomes nil, so freeing it releases nothing recursively. (`guard case`, not `switch`: a switch keeps a
+    /// copy of its subject until it ends, so the elements would never look unshared.)
+    private mutating func moveChildren(into pending: inout [Value]) {
+        guard isSmallContainer else { return }
+        if case .list(var elements) = self {
+            self = .nilValue  // now `elements` holds the only reference from here
+            guard Value.isUnique(&elements) else { return }
+            for element in elements where element.isSmallContainer { pending.append(element) }
+            elements.removeAll()
+        } else if case .record(var record) = self {
+            self = .nilValue
+            var fields = record.removeAllFields()
+            guard Value.isUnique(&fields) else { return }
+            for field in fields where field.value.isSmallContainer { pending.append(field.value) }
+            fields.removeAll()
+        } else if case .function(var closure) = self {
+            self = .nilValue
+            guard isKnownUniquelyReferenced(&closure), isKnownUniquelyReferenced(&closure.environment) else { return }
+            closure.environment.moveValues(into: &pending)
+        }
+    }
+
+    /// Whether `array` is its buffer's only owner (so freeing it frees its elements).
+    private static func isUnique<T>(_ array: inout [T]) -> Bool {
+        #if _runtime(_ObjC)
+        // Darwin's Array may wrap an NSArray: ask the safe way, by mutable access, which copies a shared buffer
+        // (at most `dismantledWidth` elements here) and so moves its base address.
+        let before = array.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let after = array.withUnsafeMutableBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        return before == after
+        #else
+        // Elsewhere an Array is one strong reference to its native storage object (checked by
+        // DeepValueTests.testArrayIsOneReference), whose reference count answers without a copy.
+        return withUnsafeMutablePointer(to: &array) { pointer in
+            pointer.withMemoryRebound(to: AnyObject.self, capacity: 1) { isKnownUniquelyReferenced(&$0.pointee) }
+        }
+        #endif
+    }
+}
+
 /// A record: named fields in the order they were written.
 public struct Record {
     public private(set) var fields: [(name: String, value: Value)]
@@ -103,12 +194,20 @@ public struct Record {
     }
 
     public var names: [String] { fields.map(\.name) }
+
+    /// Moves the fields out, leaving the record empty (for `Value.dismantle`).
+    mutating func removeAllFields() -> [(name: String, value: Value)] {
+        let taken = fields
+        fields = []
+        return taken
+    }
 }
 
 /// A function written in eff, with the environment it closed over.
 public final class Closure {
     let declaration: FunctionDeclaration
-    let environment: Environment
+    /// `var` only so `Value.dismantle` can test whether this closure is its environment's only owner.
+    fileprivate(set) var environment: Environment
 
     init(declaration: FunctionDeclaration, environment: Environment) {
         self.declaration = declaration
@@ -153,12 +252,17 @@ public struct DisplayContext: Sendable {
 
 /// Variables of one scope, chained to the enclosing scope.
 final class Environment {
-    private var values: [String: Value] = [:]
+    fileprivate var values: [String: Value] = [:]
     let parent: Environment?
 
     init(parent: Environment? = nil) { self.parent = parent }
 
-    func define(_ name: String, _ value: Value) { values[name] = value }
+    deinit { removeAll() }
+
+    func define(_ name: String, _ value: Value) {
+        var old = values.updateValue(value, forKey: name)
+        Value.dismantle(&old)
+    }
 
     func lookup(_ name: String) -> Value? {
         var scope: Environment? = self
@@ -174,7 +278,8 @@ final class Environment {
         var scope: Environment? = self
         while let current = scope {
             if current.values[name] != nil {
-                current.values[name] = value
+                var old = current.values.updateValue(value, forKey: name)
+                Value.dismantle(&old)
                 return true
             }
             scope = current.parent
@@ -183,5 +288,24 @@ final class Environment {
     }
 
     var names: [String] { Array(values.keys) }
-    func removeAll() { values.removeAll() }
+    /// Moves out the variables that `Value.dismantle` takes apart; the rest are released here.
+    fileprivate func moveValues(into pending: inout [Value]) {
+        for (_, value) in values where value.isSmallContainer { pending.append(value) }
+        values.removeAll()
+    }
+
+    /// Drops every variable, taking deep values apart (see `Value.dismantle`) in place: most scopes hold
+    /// only numbers and strings, and this allocates nothing for them.
+    func removeAll() {
+        var index = values.values.startIndex
+        while index != values.values.endIndex {
+            if values.values[index].isSmallContainer {
+                var value = Value.nilValue
+                swap(&value, &values.values[index])
+                Value.dismantle(&value)
+            }
+            values.values.formIndex(after: &index)
+        }
+        values.removeAll()
+    }
 }
