@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds EffKernels and its unit tests for arm64 Linux with Debian's arm64 Swift toolchain, run under
-# qemu-aarch64 (the compiler itself is emulated: ~20 minutes), then runs the tests emulated as a Cortex-A53 and
+# qemu-aarch64 (the compiler itself is emulated: ~15 minutes on a 2-core VM), then runs the tests emulated as a Cortex-A53 and
 # as qemu's `max` CPU. This is the whole kernel test suite (scalar twins vs the portable/NEON kernels, quantizers,
 # elementwise ops, dispatch) on arm64, for a machine without one. Left out: WorkTests (Debian's Swift 6.0.3
 # cannot type-check its literal dictionaries; the counts do not depend on the architecture) and
