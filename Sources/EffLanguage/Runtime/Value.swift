@@ -90,15 +90,17 @@ public enum Value {
 /// Swift frees a value by releasing its elements, each of which frees its own: a list nested millions of levels
 /// deep (`for i in 0..5000000 { x = [x] }`) would recurse that deep and overflow even the interpreter's 512 MiB
 /// stack. The interpreter hands every value it drops (overwritten variables, finished scopes, discarded
-/// statement results) to `dismantle`, which takes small lists and records apart with a work list instead.
+/// statement results, call arguments, operands, loop sequences) to `dismantle`, which takes small lists,
+/// records and closure chains apart with a work list instead.
 extension Value {
     /// Lists and records with at most this many elements are taken apart iteratively. Deep chains are made of
     /// small containers (`[x]`, `{next: r, value: v}`); a chain of wider ones would need gigabytes before its
-    /// depth could overflow the stack. The limit keeps the uniqueness test (a copy when shared) cheap.
+    /// depth could overflow the stack. On Darwin the limit also bounds the copy its uniqueness test makes.
     static let dismantledWidth = 64
 
-    /// Frees `value` (leaving nil), taking apart nested small lists and records that nothing else refers to
-    /// without recursion. Values still shared elsewhere are only released, so this costs O(1) for them.
+    /// Takes apart, without recursion, the nested small lists, records and closures of `value` that nothing
+    /// else refers to (a taken-apart container is left nil); the caller then releases what is left. Values
+    /// still shared elsewhere are only released, so this costs O(1) for them.
     @inline(__always)
     static func dismantle(_ value: inout Value) {
         switch value {  // no payload binding: numbers and strings (nearly every value) cost one compare
@@ -108,7 +110,6 @@ extension Value {
     }
 
     private static func dismantleContainer(_ value: inout Value) {
-        guard value.isSmallContainer else { value = .nilValue; return }
         // `pending` stays unallocated when the value is shared or holds no small containers (the common cases).
         var pending: [Value] = []
         value.moveChildren(into: &pending)
@@ -277,8 +278,9 @@ final class Environment {
     func assign(_ name: String, _ value: Value) -> Bool {
         var scope: Environment? = self
         while let current = scope {
-            if current.values[name] != nil {
-                var old = current.values.updateValue(value, forKey: name)
+            if let index = current.values.index(forKey: name) {  // one hash lookup, then in place
+                var old = value
+                swap(&old, &current.values.values[index])
                 Value.dismantle(&old)
                 return true
             }
