@@ -9,6 +9,7 @@
 //   EffKernelsAVX2  the x86-64 AVX2/FMA row kernels, compiled with those target features only
 //   EffCharts       terminal charts (Braille, block, ASCII); no dependency on the interpreter
 //   EffModels       data sets, MLPs, training, compression, safetensors/NumPy weight files
+//   EffLLM          language models: GGUF files, BPE tokenizer, the Llama decoder with a KV cache, sampling
 //   EffEnergy       meters (RAPL, perf, NVML), the per-operation estimator, statistics, claims
 //   EffLab          the domain builtins (tables, charts, models, energy) that join the language to the libraries
 //   EffREPL         the interactive prompt (libedit, history, completion) and notebooks
@@ -42,8 +43,11 @@ let package = Package(
         // -O in debug too: training and QAT loops are unusably slow unoptimised, even in tests.
         .target(name: "EffModels", dependencies: ["EffKernels"], resources: [.copy("Resources/datasets")],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // -O in debug too: a decoder step is ~100 M multiply-adds; unoptimised it would take seconds in tests.
+        .target(name: "EffLLM", dependencies: ["EffKernels"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "EffLab",
-                dependencies: ["EffLanguage", "EffUnits", "EffCharts", "EffKernels", "EffModels", "EffEnergy"]),
+                dependencies: ["EffLanguage", "EffUnits", "EffCharts", "EffKernels", "EffModels", "EffEnergy", "EffLLM"]),
         .target(name: "EffREPL", dependencies: ["EffLanguage"]),
         .executableTarget(
             name: "eff",
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "EffChartsTests", dependencies: ["EffCharts"], resources: [.copy("golden")]),
         .testTarget(name: "EffEnergyTests", dependencies: ["EffEnergy", "EffKernels"]),
         .testTarget(name: "EffModelsTests", dependencies: ["EffModels", "EffKernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "EffLLMTests", dependencies: ["EffLLM", "EffKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EffLabTests",
                     dependencies: ["EffLab", "EffLanguage", "EffUnits", "EffCharts", "EffModels", "EffKernels", "EffEnergy"]),
         .testTarget(name: "EffREPLTests", dependencies: ["EffREPL", "EffLanguage", "eff"]),
