@@ -36,8 +36,10 @@ let package = Package(
         .target(name: "EffUnits"),
         .target(name: "EffStdlib", path: "Stdlib", resources: [.copy("prelude")]),
         .target(name: "EffLanguage", dependencies: ["EffUnits", "EffStdlib"]),
-        .target(name: "EffKernelsAVX2", swiftSettings: avx2Flags),
-        .target(name: "EffKernels", dependencies: ["EffKernelsAVX2"]),
+        .target(name: "EffKernelsAVX2", swiftSettings: avx2Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // -O in debug too: the decoder and training tests run these kernels billions of times.
+        .target(name: "EffKernels", dependencies: ["EffKernelsAVX2"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "EffCharts"),
         .target(name: "EffEnergy", dependencies: ["EffKernels"]),
         // -O in debug too: training and QAT loops are unusably slow unoptimised, even in tests.

@@ -17,12 +17,12 @@ public enum KernelThreads {
     /// How many threads are worth waking for `units` of work (bytes of weights streamed, or multiply-adds):
     /// waking a thread costs tens of microseconds on a VM, so small layers run on the caller's thread alone.
     /// - Parameter perThread: the least work that pays for one more thread.
-    static func useful(for units: Int, perThread: Int) -> Int {
+    public static func useful(for units: Int, perThread: Int) -> Int {
         max(1, min(count, units / max(perThread, 1)))
     }
 
     /// Runs `body` over 0..<total split into contiguous chunks (multiples of `granularity`), one per thread.
-    static func forEachChunk(total: Int, granularity: Int = 4, threads: Int? = nil,
+    public static func forEachChunk(total: Int, granularity: Int = 4, threads: Int? = nil,
                              _ body: (Range<Int>) -> Void) {
         let threadCount = min(threads ?? count, max(1, total / max(granularity, 1)))
         guard threadCount > 1 else { if total > 0 { body(0..<total) }; return }

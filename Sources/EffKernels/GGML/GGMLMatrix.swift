@@ -1,0 +1,195 @@
+#if arch(x86_64)
+import EffKernelsAVX2
+#endif
+
+/// A matrix of a ggml tensor type, used where its bytes lie (a GGUF mapping): `rows` rows of `columns` weights,
+/// row r at `data + r·rowBytes`. The caller keeps the memory alive while the matrix is used.
+///
+///     let w = try GGMLMatrix(type: .q4_1, data: pointer, rows: 1536, columns: 576)
+///     try w.multiply(x, batch: 1, into: y)     // x (1, 576) → y (1, 1536)
+public struct GGMLMatrix: @unchecked Sendable {
+    public let type: GGMLType
+    public let data: UnsafeRawPointer
+    public let rows: Int
+    public let columns: Int
+    /// Bytes of one row.
+    public let rowBytes: Int
+
+    /// Describes a matrix; `type` must be runnable and `columns` a whole number of its blocks.
+    public init(type: GGMLType, data: UnsafeRawPointer, rows: Int, columns: Int) throws {
+        guard type.traits.isRunnable else {
+            throw KernelError.invalidArgument("tensor type \(type.name) has no kernels in eff (runnable: \(GGMLType.runnableNames.joined(separator: ", ")))")
+        }
+        guard rows > 0, columns > 0, let rowBytes = type.rowBytes(columns: columns) else {
+            throw KernelError.invalidArgument("a \(type.name) matrix needs positive sizes with columns a multiple of \(type.traits.blockSize), got \(rows)×\(columns)")
+        }
+        self.type = type
+        self.data = data
+        self.rows = rows
+        self.columns = columns
+        self.rowBytes = rowBytes
+    }
+
+    /// Bytes of the whole matrix.
+    public var byteCount: Int { rows * rowBytes }
+
+    /// Row `row` as f32 values (the exact values the weights stand for). // out: (columns)
+    public func dequantizeRow(_ row: Int, into out: UnsafeMutablePointer<Float>) {
+        let base = data + row * rowBytes
+        switch type {
+        case .f32: out.update(from: base.assumingMemoryBound(to: Float.self), count: columns)
+        case .f16, .bf16:
+            let bits = base.assumingMemoryBound(to: UInt16.self)
+            for c in 0..<columns {
+                out[c] = type == .f16 ? HalfPrecision.float(fromHalf: bits[c]) : HalfPrecision.float(fromBfloat: bits[c])
+            }
+        case .q8_0:
+            for b in 0..<columns / 32 {
+                let block = base + b * 34
+                let d = GGMLRowKernels.half(block)
+                for j in 0..<32 { out[b * 32 + j] = d * Float(block.load(fromByteOffset: 2 + j, as: Int8.self)) }
+            }
+        case .q4_0, .q4_1:
+            let size = type == .q4_0 ? 18 : 20
+            for b in 0..<columns / 32 {
+                let block = base + b * size
+                let d = GGMLRowKernels.half(block)
+                let m = type == .q4_1 ? GGMLRowKernels.half(block + 2) : -8 * d
+                let nibbles = block + (size - 16)
+                for j in 0..<16 {
+                    let byte = nibbles.load(fromByteOffset: j, as: UInt8.self)
+                    out[b * 32 + j] = Float(byte & 0x0F) * d + m
+                    out[b * 32 + j + 16] = Float(byte >> 4) * d + m
+                }
+            }
+        default:
+            preconditionFailure("GGMLMatrix is only built for runnable types")
+        }
+    }
+
+    /// y = x·Wᵀ for `batch` vectors: x (batch, columns) → y (batch, rows). Int8 block types quantize x per block
+    /// of 32 first (as ggml does); rows are split across `KernelThreads` when the matrix is large enough.
+    public func multiply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>,
+                         level: InstructionSet? = nil) throws {
+        let level = try level ?? KernelDispatch.current()
+        let blocks = columns / 32
+        var codes: [Int8] = []
+        var scales: [Float] = []
+        var sums: [Int32] = []
+        if type.usesInt8Activations {
+            codes = [Int8](repeating: 0, count: batch * columns)
+            scales = [Float](repeating: 0, count: batch * blocks)
+            sums = [Int32](repeating: 0, count: batch * blocks)
+            codes.withUnsafeMutableBufferPointer { c in
+                scales.withUnsafeMutableBufferPointer { s in
+                    sums.withUnsafeMutableBufferPointer { m in
+                        #if arch(x86_64)
+                        if level >= .avx2 {
+                            AVX2Kernels.quantizeActivations(x, blocks: batch * blocks, size: 32, codes: c.baseAddress!,
+                                                            scales: s.baseAddress!, sums: m.baseAddress!)
+                            return
+                        }
+                        #endif
+                        PortableTileKernels.quantizeActivations(x, blocks: batch * blocks, size: 32, codes: c.baseAddress!,
+                                                                scales: s.baseAddress!, sums: m.baseAddress!)
+                    }
+                }
+            }
+        }
+        let threads = KernelThreads.useful(for: byteCount * batch, perThread: 64 * 1024)
+        codes.withUnsafeBufferPointer { c in
+            scales.withUnsafeBufferPointer { s in
+                sums.withUnsafeBufferPointer { m in
+                    // Rows outer, batch inner: a weight row is read from memory once and reused from cache.
+                    KernelThreads.forEachChunk(total: rows, granularity: 16, threads: threads) { chunk in
+                        let stride = 16
+                        var start = chunk.lowerBound
+                        while start < chunk.upperBound {
+                            let end = min(start + stride, chunk.upperBound)
+                            for item in 0..<batch {
+                                rowDots(item: item, x: x, codes: c, scales: s, sums: m, rowStart: start, rowEnd: end,
+                                        output: y + item * rows, level: level)
+                            }
+                            start = end
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func rowDots(item: Int, x: UnsafePointer<Float>, codes: UnsafeBufferPointer<Int8>, scales: UnsafeBufferPointer<Float>,
+                         sums: UnsafeBufferPointer<Int32>, rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>,
+                         level: InstructionSet) {
+        let blocks = columns / 32
+        let xFloat = x + item * columns
+        switch type {
+        case .f32:
+            #if arch(x86_64)
+            if level >= .avx2 {
+                AVX2Kernels.f32(weights: data.assumingMemoryBound(to: Float.self), rowStride: columns, columns: columns, x: xFloat,
+                                rowStart: rowStart, rowEnd: rowEnd, output: output)
+                return
+            }
+            #endif
+            PortableRowKernels.f32(weights: data.assumingMemoryBound(to: Float.self), rowStride: columns, columns: columns, x: xFloat,
+                                   rowStart: rowStart, rowEnd: rowEnd, output: output)
+        case .f16:
+            #if arch(x86_64)
+            if level >= .avx2 {
+                AVX2Kernels.f16(weights: data.assumingMemoryBound(to: UInt16.self), rowStride: columns, columns: columns, x: xFloat,
+                                rowStart: rowStart, rowEnd: rowEnd, output: output)
+                return
+            }
+            #endif
+            GGMLRowKernels.sixteenBit(rows: data, rowBytes: rowBytes, columns: columns, brain: false, x: xFloat,
+                                      rowStart: rowStart, rowEnd: rowEnd, output: output)
+        case .bf16:
+            GGMLRowKernels.sixteenBit(rows: data, rowBytes: rowBytes, columns: columns, brain: true, x: xFloat,
+                                      rowStart: rowStart, rowEnd: rowEnd, output: output)
+        case .q8_0, .q4_0, .q4_1:
+            let c = codes.baseAddress! + item * columns
+            let s = scales.baseAddress! + item * blocks
+            let m = sums.baseAddress! + item * blocks
+            #if arch(x86_64)
+            if level >= .avx2 {
+                switch type {
+                case .q8_0: AVX2Kernels.ggmlQ8_0(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s,
+                                                  rowStart: rowStart, rowEnd: rowEnd, output: output)
+                case .q4_0: AVX2Kernels.ggmlQ4_0(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                                  rowStart: rowStart, rowEnd: rowEnd, output: output)
+                default: AVX2Kernels.ggmlQ4_1(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                               rowStart: rowStart, rowEnd: rowEnd, output: output)
+                }
+                return
+            }
+            #endif
+            switch type {
+            case .q8_0: GGMLRowKernels.q8_0(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s,
+                                            rowStart: rowStart, rowEnd: rowEnd, output: output)
+            case .q4_0: GGMLRowKernels.q4_0(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                            rowStart: rowStart, rowEnd: rowEnd, output: output)
+            default: GGMLRowKernels.q4_1(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                         rowStart: rowStart, rowEnd: rowEnd, output: output)
+            }
+        default:
+            preconditionFailure("GGMLMatrix is only built for runnable types")
+        }
+    }
+
+    /// The scalar reference twin: y = x·Wᵀ from dequantized rows and f32 activations, summed in f64.
+    public func referenceMultiply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) {
+        var row = [Float](repeating: 0, count: columns)
+        row.withUnsafeMutableBufferPointer { buffer in
+            for r in 0..<rows {
+                dequantizeRow(r, into: buffer.baseAddress!)
+                for item in 0..<batch {
+                    var total: Double = 0
+                    for c in 0..<columns { total += Double(buffer[c]) * Double(x[item * columns + c]) }
+                    y[item * rows + r] = Float(total)
+                }
+            }
+        }
+    }
+}

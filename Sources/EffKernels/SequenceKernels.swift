@@ -1,0 +1,125 @@
+import Foundation
+
+/// Kernels of sequence models (decoders): rotary position embedding, attention of one query over a cache, and the
+/// gated activation of SwiGLU feed-forward layers. Free functions over raw buffers with explicit sizes; each has a
+/// scalar twin in `ReferenceSequenceKernels` and a test within a named error budget.
+public enum SequenceKernels {
+    /// Rotary position embedding as llama.cpp's "normal" mode applies it (GGUF Llama weights are permuted for it):
+    /// in each head of `headSize` values, pairs (x[2i], x[2i+1]) for 2i < `rotatedSize` turn by
+    /// position · base^(−2i/rotatedSize). // x: (heads, headSize)
+    public static func rope(_ x: UnsafeMutablePointer<Float>, heads: Int, headSize: Int, rotatedSize: Int,
+                            position: Int, base: Float) {
+        let pairs = rotatedSize / 2
+        // cos/sin once per pair, shared by all heads; angles in f64 so long contexts keep their precision.
+        var cosines = [Float](repeating: 0, count: pairs), sines = [Float](repeating: 0, count: pairs)
+        let step = pow(Double(base), -2.0 / Double(rotatedSize))
+        var frequency = 1.0
+        for i in 0..<pairs {
+            let angle = Double(position) * frequency
+            cosines[i] = Float(cos(angle)); sines[i] = Float(sin(angle))
+            frequency *= step
+        }
+        for h in 0..<heads {
+            let head = x + h * headSize
+            for i in 0..<pairs {
+                let a = head[2 * i], b = head[2 * i + 1]
+                head[2 * i] = a * cosines[i] - b * sines[i]
+                head[2 * i + 1] = a * sines[i] + b * cosines[i]
+            }
+        }
+    }
+
+    /// out = softmax(q·Kᵀ·scale) · V for one query head over `length` cached positions.
+    /// q: (headSize); keys, values: (length, stride) with this head's vector at offset 0 of each row;
+    /// scores: scratch of `length`; out: (headSize).
+    public static func attend(query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                              length: Int, stride: Int, headSize: Int, scale: Float,
+                              scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        var largest = -Float.infinity
+        for t in 0..<length {
+            let k = keys + t * stride
+            var acc = SIMD8<Float>()
+            var c = 0
+            while c + 8 <= headSize {
+                acc += UnsafeRawPointer(q + c).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(k + c).loadUnaligned(as: SIMD8<Float>.self)
+                c += 8
+            }
+            var dot = acc.sum()
+            while c < headSize { dot += q[c] * k[c]; c += 1 }
+            let score = dot * scale
+            scores[t] = score
+            largest = max(largest, score)
+        }
+        var total: Float = 0
+        for t in 0..<length {
+            let e = exp(scores[t] - largest)
+            scores[t] = e
+            total += e
+        }
+        let inverse = 1 / total
+        out.initialize(repeating: 0, count: headSize)
+        for t in 0..<length {
+            let weight = scores[t] * inverse
+            let v = values + t * stride
+            var c = 0
+            while c + 8 <= headSize {
+                let o = UnsafeMutableRawPointer(out + c)
+                o.storeBytes(of: o.loadUnaligned(as: SIMD8<Float>.self) + weight * UnsafeRawPointer(v + c).loadUnaligned(as: SIMD8<Float>.self),
+                             as: SIMD8<Float>.self)
+                c += 8
+            }
+            while c < headSize { out[c] += weight * v[c]; c += 1 }
+        }
+    }
+
+    /// gate[i] = silu(gate[i]) · up[i] (SwiGLU), in place over `count` values.
+    public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = g / (1 + exp(-g)) * up[i]
+        }
+    }
+
+    /// RMS normalization of `rows` rows of `width`: x / √(mean(x²) + ε) · gain, the sum of squares in f64 as ggml does.
+    /// x: (rows, width) read; out: (rows, width) written (may be x); gain: (width).
+    public static func rmsNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int, gain: UnsafePointer<Float>, epsilon: Float,
+                               out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * width, result = out + r * width
+            var squares: Double = 0
+            for c in 0..<width { squares += Double(row[c]) * Double(row[c]) }
+            let inverse = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
+            for c in 0..<width { result[c] = row[c] * inverse * gain[c] }
+        }
+    }
+}
+
+/// Scalar twins of `SequenceKernels`, written for clarity and summed in f64: the references their tests compare with.
+public enum ReferenceSequenceKernels {
+    public static func attend(query q: [Float], keys: [[Float]], values: [[Float]], scale: Float) -> [Float] {
+        let scores = keys.map { k in Double(scale) * zip(q, k).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
+        let largest = scores.max() ?? 0
+        let weights = scores.map { Foundation.exp($0 - largest) }
+        let total = weights.reduce(0, +)
+        var out = [Double](repeating: 0, count: q.count)
+        for (w, v) in zip(weights, values) { for c in out.indices { out[c] += w / total * Double(v[c]) } }
+        return out.map { Float($0) }
+    }
+
+    public static func rope(_ x: [Float], headSize: Int, rotatedSize: Int, position: Int, base: Double) -> [Float] {
+        var out = x
+        for h in 0..<(x.count / headSize) {
+            for i in 0..<(rotatedSize / 2) {
+                let angle = Double(position) * Foundation.pow(base, -Double(2 * i) / Double(rotatedSize))
+                let a = Double(x[h * headSize + 2 * i]), b = Double(x[h * headSize + 2 * i + 1])
+                out[h * headSize + 2 * i] = Float(a * Foundation.cos(angle) - b * Foundation.sin(angle))
+                out[h * headSize + 2 * i + 1] = Float(a * Foundation.sin(angle) + b * Foundation.cos(angle))
+            }
+        }
+        return out
+    }
+
+    public static func siluMultiply(_ gate: [Float], _ up: [Float]) -> [Float] {
+        zip(gate, up).map { g, u in Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u)) }
+    }
+}

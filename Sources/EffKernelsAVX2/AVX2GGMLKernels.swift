@@ -1,0 +1,125 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// AVX2 dot products of ggml block rows (Q8_0, Q4_0, Q4_1, read in place from a GGUF mapping) with activations
+/// quantized to int8 per block of 32 (codes, f32 scale, Σ codes), the ggml x86 recipe: the 16 nibble bytes of a
+/// block expand to 32 unsigned bytes (low nibbles = weights 0…15, high = 16…31), `vpmaddubsw` + `vpmaddwd`
+/// give 8 int32 partial sums, one FMA scales them by d_w·d_x. Two rows per pass share every activation load.
+///
+/// Offsets of unsigned codes come from the activation sums: Q4_0 w = (q − 8)·d adds −8·d·d_x·Σa, Q4_1
+/// w = q·d + m adds m·d_x·Σa. Each function computes output[r] = Σ_c W[r, c]·x[c] for r in rowStart..<rowEnd.
+extension AVX2Kernels {
+    /// 32 unsigned weight bytes from 16 nibble bytes (byte j: weight j low nibble, weight j + 16 high).
+    @inline(__always)
+    static func expandNibbles(_ pointer: UnsafeRawPointer) -> __m256i {
+        let packed = load128(pointer)
+        let mask = _mm_set1_epi8(0x0F)
+        let low = _mm_and_si128(packed, mask)
+        let high = _mm_and_si128(_mm_srli_epi16(packed, 4), mask)
+        return _mm256_set_m128i(high, low)
+    }
+
+    @inline(__always)
+    static func halfAt(_ pointer: UnsafeRawPointer) -> Float { half(pointer.loadUnaligned(as: UInt16.self)) }
+
+    public static func ggmlQ8_0(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
+                                xScales: UnsafePointer<Float>, rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        var r = rowStart
+        while r &+ 2 <= rowEnd {
+            let w0 = rows + r &* rowBytes, w1 = w0 + rowBytes
+            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps()
+            for b in 0..<blocks {
+                let a = load256(xCodes + b &* 32)
+                let o = b &* 34
+                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w0 + o + 2), a)), _mm256_set1_ps(halfAt(w0 + o) * xScales[b]), c0)
+                c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w1 + o + 2), a)), _mm256_set1_ps(halfAt(w1 + o) * xScales[b]), c1)
+            }
+            output[r] = sum(c0); output[r &+ 1] = sum(c1)
+            r &+= 2
+        }
+        while r < rowEnd {
+            let w0 = rows + r &* rowBytes
+            var c0 = _mm256_setzero_ps()
+            for b in 0..<blocks {
+                let o = b &* 34
+                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w0 + o + 2), load256(xCodes + b &* 32))),
+                                     _mm256_set1_ps(halfAt(w0 + o) * xScales[b]), c0)
+            }
+            output[r] = sum(c0)
+            r &+= 1
+        }
+    }
+
+    public static func ggmlQ4_0(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
+                                xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
+                                rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        var r = rowStart
+        while r &+ 2 <= rowEnd {
+            let w0 = rows + r &* rowBytes, w1 = w0 + rowBytes
+            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps()
+            var o0: Float = 0, o1: Float = 0
+            for b in 0..<blocks {
+                let a = load256(xCodes + b &* 32)
+                let o = b &* 18
+                let s0 = halfAt(w0 + o) * xScales[b], s1 = halfAt(w1 + o) * xScales[b]
+                let sumA = Float(xSums[b])
+                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w0 + o + 2), a)), _mm256_set1_ps(s0), c0)
+                c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w1 + o + 2), a)), _mm256_set1_ps(s1), c1)
+                o0 += s0 * sumA; o1 += s1 * sumA
+            }
+            output[r] = sum(c0) - 8 * o0; output[r &+ 1] = sum(c1) - 8 * o1
+            r &+= 2
+        }
+        while r < rowEnd {
+            let w0 = rows + r &* rowBytes
+            var c0 = _mm256_setzero_ps()
+            var o0: Float = 0
+            for b in 0..<blocks {
+                let o = b &* 18
+                let s0 = halfAt(w0 + o) * xScales[b]
+                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w0 + o + 2), load256(xCodes + b &* 32))),
+                                     _mm256_set1_ps(s0), c0)
+                o0 += s0 * Float(xSums[b])
+            }
+            output[r] = sum(c0) - 8 * o0
+            r &+= 1
+        }
+    }
+
+    public static func ggmlQ4_1(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
+                                xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
+                                rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        var r = rowStart
+        while r &+ 2 <= rowEnd {
+            let w0 = rows + r &* rowBytes, w1 = w0 + rowBytes
+            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps()
+            var o0: Float = 0, o1: Float = 0
+            for b in 0..<blocks {
+                let a = load256(xCodes + b &* 32)
+                let o = b &* 20
+                let xs = xScales[b]
+                let sumA = xs * Float(xSums[b])
+                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w0 + o + 4), a)), _mm256_set1_ps(halfAt(w0 + o) * xs), c0)
+                c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w1 + o + 4), a)), _mm256_set1_ps(halfAt(w1 + o) * xs), c1)
+                o0 += halfAt(w0 + o + 2) * sumA; o1 += halfAt(w1 + o + 2) * sumA
+            }
+            output[r] = sum(c0) + o0; output[r &+ 1] = sum(c1) + o1
+            r &+= 2
+        }
+        while r < rowEnd {
+            let w0 = rows + r &* rowBytes
+            var c0 = _mm256_setzero_ps()
+            var o0: Float = 0
+            for b in 0..<blocks {
+                let o = b &* 20
+                let xs = xScales[b]
+                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w0 + o + 4), load256(xCodes + b &* 32))),
+                                     _mm256_set1_ps(halfAt(w0 + o) * xs), c0)
+                o0 += halfAt(w0 + o + 2) * xs * Float(xSums[b])
+            }
+            output[r] = sum(c0) + o0
+            r &+= 1
+        }
+    }
+}
+#endif

@@ -1,0 +1,87 @@
+import EffKernels
+
+/// The tensors of a Llama-family model, as `GGMLMatrix` views into the GGUF mapping (nothing is copied but the
+/// small f32 norm vectors). Names follow llama.cpp's GGUF convention (`blk.N.attn_q.weight`, …).
+public struct LlamaWeights: @unchecked Sendable {
+    public struct Block: @unchecked Sendable {
+        public let attentionNorm: [Float]   // (width)
+        public let query: GGMLMatrix        // (headCount·headSize, width)
+        public let key: GGMLMatrix          // (kvHeadCount·headSize, width)
+        public let value: GGMLMatrix        // (kvHeadCount·headSize, width)
+        public let output: GGMLMatrix       // (width, headCount·headSize)
+        public let feedForwardNorm: [Float] // (width)
+        public let gate: GGMLMatrix         // (feedForward, width)
+        public let up: GGMLMatrix           // (feedForward, width)
+        public let down: GGMLMatrix         // (width, feedForward)
+    }
+
+    public let tokenEmbedding: GGMLMatrix   // (vocabularySize, width)
+    public let blocks: [Block]
+    public let outputNorm: [Float]          // (width)
+    /// The output head: `output.weight`, or the token embedding when the file ties them.
+    public let outputHead: GGMLMatrix       // (vocabularySize, width)
+    public let tiedEmbedding: Bool
+
+    /// Finds and checks every tensor the decoder needs: present, of a runnable type, of the right shape.
+    public init(file: GGUFFile, config: LlamaConfig) throws {
+        func matrix(_ name: String, rows: Int, columns: Int) throws -> GGMLMatrix {
+            guard let tensor = file.tensor(name) else {
+                throw LLMError(.malformed, "\(file.path): tensor '\(name)' is missing")
+            }
+            guard tensor.type.traits.isRunnable else {
+                throw LLMError(.unsupported, "\(file.path): tensor '\(name)' has type \(tensor.type.name), which eff does not run (runnable: \(GGMLType.runnableNames.joined(separator: ", "))); re-quantize the model with llama-quantize to one of those")
+            }
+            guard tensor.shape == [columns, rows] else {
+                throw LLMError(.malformed, "\(file.path): tensor '\(name)' has shape \(tensor.shape), expected [\(columns), \(rows)] (columns first)")
+            }
+            return try GGMLMatrix(type: tensor.type, data: file.data(tensor), rows: rows, columns: columns)
+        }
+        func vector(_ name: String, count: Int) throws -> [Float] {
+            guard let tensor = file.tensor(name) else { throw LLMError(.malformed, "\(file.path): tensor '\(name)' is missing") }
+            guard tensor.shape == [count] else {
+                throw LLMError(.malformed, "\(file.path): tensor '\(name)' has shape \(tensor.shape), expected [\(count)]")
+            }
+            guard tensor.type.traits.isRunnable else {
+                throw LLMError(.unsupported, "\(file.path): tensor '\(name)' has type \(tensor.type.name), which eff does not run")
+            }
+            var values = [Float](repeating: 0, count: count)
+            let m = try GGMLMatrix(type: tensor.type, data: file.data(tensor), rows: 1, columns: count)
+            values.withUnsafeMutableBufferPointer { m.dequantizeRow(0, into: $0.baseAddress!) }
+            return values
+        }
+        let c = config
+        tokenEmbedding = try matrix("token_embd.weight", rows: c.vocabularySize, columns: c.width)
+        blocks = try (0..<c.blockCount).map { i in
+            let p = "blk.\(i)."
+            return Block(attentionNorm: try vector(p + "attn_norm.weight", count: c.width),
+                         query: try matrix(p + "attn_q.weight", rows: c.headCount * c.headSize, columns: c.width),
+                         key: try matrix(p + "attn_k.weight", rows: c.kvWidth, columns: c.width),
+                         value: try matrix(p + "attn_v.weight", rows: c.kvWidth, columns: c.width),
+                         output: try matrix(p + "attn_output.weight", rows: c.width, columns: c.headCount * c.headSize),
+                         feedForwardNorm: try vector(p + "ffn_norm.weight", count: c.width),
+                         gate: try matrix(p + "ffn_gate.weight", rows: c.feedForward, columns: c.width),
+                         up: try matrix(p + "ffn_up.weight", rows: c.feedForward, columns: c.width),
+                         down: try matrix(p + "ffn_down.weight", rows: c.width, columns: c.feedForward))
+        }
+        outputNorm = try vector("output_norm.weight", count: c.width)
+        if file.tensor("output.weight") != nil {
+            outputHead = try matrix("output.weight", rows: c.vocabularySize, columns: c.width)
+            tiedEmbedding = false
+        } else {
+            outputHead = tokenEmbedding
+            tiedEmbedding = true
+        }
+    }
+
+    /// Every matrix with a name for summaries, in file order of use.
+    public var namedMatrices: [(name: String, matrix: GGMLMatrix)] {
+        var list: [(String, GGMLMatrix)] = [("token_embd", tokenEmbedding)]
+        for (i, b) in blocks.enumerated() {
+            list += [("blk.\(i).attn_q", b.query), ("blk.\(i).attn_k", b.key), ("blk.\(i).attn_v", b.value),
+                     ("blk.\(i).attn_output", b.output), ("blk.\(i).ffn_gate", b.gate), ("blk.\(i).ffn_up", b.up),
+                     ("blk.\(i).ffn_down", b.down)]
+        }
+        if !tiedEmbedding { list.append(("output", outputHead)) }
+        return list
+    }
+}
