@@ -10,5 +10,6 @@ public enum LabBuiltins {
     /// `bar`, `hist`, `sparkline`, `line`, `scatter`, `heatmap`, `spy`.
     public static let charts: [Builtin] = BarBuiltins.list + PlotBuiltins.list + MatrixBuiltins.list
     /// Everything EffLab adds: tables, charts, models and data, energy and claims.
-    public static var all: [Builtin] { tables + charts + LabModelBuiltins.list + LabEnergyBuiltins.list }
+    public static var all: [Builtin] { tables + charts + LabModelBuiltins.list + LanguageModelBuiltins.list
+        + LabEnergyBuiltins.list }
 }

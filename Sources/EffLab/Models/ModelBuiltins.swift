@@ -169,7 +169,10 @@ enum ModelBuiltins {
         summary: "A model's layers with shapes, formats, parameters, bytes and operations per inference, and its size in every format.",
         example: "summary(mlp([64, 128, 10]))"
     ) { arguments in
-        .object(ModelSummaryValue(try arguments.model("summary", "model").model))
+        if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
+            return .object(LanguageModelSummary(lm.model))
+        }
+        return .object(ModelSummaryValue(try arguments.model("summary", "model").model))
     }
 
     static let weightsBuiltin = Builtin(
@@ -231,6 +234,7 @@ enum ModelBuiltins {
         example: "load(\"model.safetensors\")"
     ) { arguments in
         let path = try arguments.string("path")
+        if let languageModel = try LanguageModelBuiltins.loadIfLanguageModel(path) { return languageModel }
         let extensionName = path.split(separator: "/").last.flatMap { name in
             name.contains(".") ? name.split(separator: ".").last.map { $0.lowercased() } : nil
         } ?? ""

@@ -1,0 +1,153 @@
+import EffKernels
+import EffLanguage
+import EffLLM
+import EffUnits
+import Foundation
+
+/// A language model in eff: `load("smollm2")` returns one.
+///
+///     lm   // llm SmolLM2 135M · llama, 30 blocks, width 576 · 135 M parameters · Q4_1/Q8_0/F32, 98.4 MB · context 8192
+public final class LanguageModelValue: EffObject {
+    public let model: LanguageModel
+
+    public init(_ model: LanguageModel) { self.model = model }
+
+    public var typeName: String { "llm" }
+
+    /// The file's tensor types, largest share first (e.g. "Q4_1/Q8_0/F32").
+    var typeNames: String { model.bytesByType.map(\.type.name).joined(separator: "/") }
+
+    public func display(_ context: DisplayContext) -> String {
+        let dot = context.asciiOnly ? " | " : " · "
+        let c = model.config
+        return LabFormat.wrap(["llm \(model.name)", "\(c.architecture), \(c.blockCount) blocks, width \(c.width)",
+                               "\(LabFormat.grouped(model.parameterCount)) parameters",
+                               "\(typeNames), \(LabFormat.bytes(model.file.byteCount))", "context \(c.contextLength)"],
+                              separator: dot, width: context.width, indent: "  ").joined(separator: "\n")
+    }
+
+    public static let fields = ["name", "path", "architecture", "blocks", "width", "heads", "kv_heads", "feed_forward",
+                                "context", "vocabulary", "parameters", "bytes", "formats", "summary"]
+
+    public var fieldNames: [String] { Self.fields }
+
+    public func field(_ name: String) -> Value? {
+        let c = model.config
+        switch name {
+        case "name": return .string(model.name)
+        case "path": return .string(model.file.path)
+        case "architecture": return .string(c.architecture)
+        case "blocks": return .number(Double(c.blockCount))
+        case "width": return .number(Double(c.width))
+        case "heads": return .number(Double(c.headCount))
+        case "kv_heads": return .number(Double(c.kvHeadCount))
+        case "feed_forward": return .number(Double(c.feedForward))
+        case "context": return .number(Double(c.contextLength))
+        case "vocabulary": return .number(Double(c.vocabularySize))
+        case "parameters": return .number(Double(model.parameterCount))
+        case "bytes": return .quantity(Quantity(Double(model.file.byteCount), .data))
+        case "formats": return .list(model.bytesByType.map { .string($0.type.name) })
+        case "summary": return .object(LanguageModelSummary(model))
+        default: return nil
+        }
+    }
+}
+
+/// `summary(lm)`: architecture, parameters and bytes by tensor type, context, vocabulary, work per token.
+public final class LanguageModelSummary: EffObject {
+    let model: LanguageModel
+    init(_ model: LanguageModel) { self.model = model }
+
+    public var typeName: String { "llm summary" }
+
+    public func display(_ context: DisplayContext) -> String {
+        let c = model.config
+        var lines = ["llm \(model.name) (\(model.file.path))",
+                     "  architecture  \(c.architecture): \(c.blockCount) blocks, width \(c.width), \(c.headCount) query heads, "
+                        + "\(c.kvHeadCount) KV heads (head size \(c.headSize)), SwiGLU \(c.feedForward), RoPE base \(LLMFormat.significant(Double(c.ropeBase)))",
+                     "  tokens        vocabulary \(LabFormat.grouped(c.vocabularySize)) (\(model.tokenizer.vocabulary.model) BPE, pre-tokenizer "
+                        + "\(model.tokenizer.vocabulary.preTokenizer)), context \(LabFormat.grouped(c.contextLength))",
+                     "  embedding     \(model.decoder.weights.tiedEmbedding ? "tied to the output head" : "separate output head")",
+                     "  tensors       type     parameters        bytes"]
+        for row in model.bytesByType {
+            lines.append("                " + row.type.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+                         + LabFormat.grouped(row.parameters).leftPadded(to: 13) + LabFormat.bytes(row.bytes).leftPadded(to: 13))
+        }
+        lines.append("                total " + LabFormat.grouped(model.parameterCount).leftPadded(to: 13)
+                     + LabFormat.bytes(model.file.tensors.reduce(0) { $0 + $1.byteCount }).leftPadded(to: 13))
+        for contextLength in [1, 512, c.contextLength] {
+            let work = model.workPerToken(context: contextLength)
+            lines.append("  per token at context \(LabFormat.grouped(contextLength)): \(LLMFormat.significant(Double(work.multiplyAdds) * 2 / 1e6)) M operations "
+                         + "(\(LLMFormat.significant(Double(work.multiplyAdds) / 1e6)) M multiply-adds), \(LabFormat.bytes(work.weightBytes)) of weights, "
+                         + "\(LabFormat.bytes(work.kvBytes)) of KV cache read")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+/// The result of `generate` or `chat`: the text, its tokens and how fast they came.
+public final class GenerationValue: EffObject {
+    let generation: LanguageModel.Generation
+    /// The text was already streamed to the terminal: the first display shows only the statistics line.
+    var streamed: Bool
+
+    init(_ generation: LanguageModel.Generation, streamed: Bool) {
+        self.generation = generation
+        self.streamed = streamed
+    }
+
+    public var typeName: String { "generation" }
+
+    /// "20 tokens · 45.1 tokens/s · prompt 6 tokens at 120 tokens/s · stopped: max_tokens"
+    var statistics: String {
+        let g = generation
+        var parts = ["\(g.generatedTokens.count) tokens"]
+        if let rate = g.decodeTokensPerSecond { parts.append("\(LLMFormat.significant(rate)) tokens/s") }
+        if let rate = g.prefillTokensPerSecond { parts.append("prompt \(g.promptTokens.count) tokens at \(LLMFormat.significant(rate)) tokens/s") }
+        parts.append("stopped: \(g.stopReason.rawValue)")
+        return parts.joined(separator: " · ")
+    }
+
+    public func display(_ context: DisplayContext) -> String {
+        let stats = "(" + (context.asciiOnly ? statistics.replacingOccurrences(of: " · ", with: " | ") : statistics) + ")"
+        if streamed {
+            streamed = false
+            return stats
+        }
+        return generation.text + "\n" + stats
+    }
+
+    public static let fields = ["text", "tokens", "prompt_tokens", "tokens_per_second", "prompt_tokens_per_second",
+                                "decode_time", "prefill_time", "stop_reason"]
+    public var fieldNames: [String] { Self.fields }
+
+    public func field(_ name: String) -> Value? {
+        let g = generation
+        switch name {
+        case "text": return .string(g.text)
+        case "tokens": return .list(g.generatedTokens.map { .number(Double($0)) })
+        case "prompt_tokens": return .list(g.promptTokens.map { .number(Double($0)) })
+        case "tokens_per_second": return g.decodeTokensPerSecond.map { .number($0) } ?? .nilValue
+        case "prompt_tokens_per_second": return g.prefillTokensPerSecond.map { .number($0) } ?? .nilValue
+        case "decode_time": return .quantity(Quantity(g.decodeSeconds, .time))
+        case "prefill_time": return .quantity(Quantity(g.prefillSeconds, .time))
+        case "stop_reason": return .string(g.stopReason.rawValue)
+        default: return nil
+        }
+    }
+}
+
+/// Numbers in LLM displays: three significant digits (`45.1`, `0.123`, `1230`), no exponent for everyday sizes.
+enum LLMFormat {
+    static func significant(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+        if value == 0 { return "0" }
+        let magnitude = Int(Foundation.floor(Foundation.log10(Swift.abs(value))))
+        if magnitude >= 3 { return LabFormat.grouped(Int(value.rounded())) }
+        return LabFormat.fixed(value, digits: Swift.max(0, 2 - magnitude))
+    }
+}
