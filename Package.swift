@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "eff",
             dependencies: [
-                "EffLanguage", "EffKernels", "EffCharts", "EffLab", "EffREPL",
+                "EffLanguage", "EffKernels", "EffCharts", "EffLab", "EffREPL", "EffLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EffUnitsTests", dependencies: ["EffUnits"]),

@@ -72,6 +72,38 @@ public enum SequenceKernels {
         }
     }
 
+    /// `attend` over keys and values stored as IEEE half bits (an f16 KV cache: half the bytes per position,
+    /// values rounded to 11 significant bits). Same shapes as `attend`, in UInt16 elements.
+    public static func attendHalf(query q: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>,
+                                  length: Int, stride: Int, headSize: Int, scale: Float,
+                                  scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        var largest = -Float.infinity
+        for t in 0..<length {
+            let k = keys + t * stride
+            var dot: Float = 0
+            for c in 0..<headSize { dot += q[c] * HalfPrecision.float(fromHalf: k[c]) }
+            scores[t] = dot * scale
+            largest = max(largest, scores[t])
+        }
+        var total: Float = 0
+        for t in 0..<length {
+            scores[t] = exp(scores[t] - largest)
+            total += scores[t]
+        }
+        let inverse = 1 / total
+        out.initialize(repeating: 0, count: headSize)
+        for t in 0..<length {
+            let weight = scores[t] * inverse
+            let v = values + t * stride
+            for c in 0..<headSize { out[c] += weight * HalfPrecision.float(fromHalf: v[c]) }
+        }
+    }
+
+    /// f32 → IEEE half bits, round to nearest even (for writing an f16 KV cache). // source, out: (count)
+    public static func toHalf(_ source: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<UInt16>) {
+        for i in 0..<count { out[i] = HalfPrecision.halfBits(source[i]) }
+    }
+
     /// gate[i] = silu(gate[i]) · up[i] (SwiGLU), in place over `count` values.
     public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {

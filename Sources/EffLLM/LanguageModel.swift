@@ -40,8 +40,11 @@ public final class LanguageModel: @unchecked Sendable {
         public var stopStrings: [String] = []
         /// Stop at end-of-generation tokens (`<|im_end|>`, EOS, …).
         public var stopAtEndOfGeneration = true
+        /// How the KV cache stores keys and values.
+        public var cachePrecision: KVCache.Precision = .f32
         public init(maxTokens: Int = 64, sampling: SamplingOptions = SamplingOptions(), stopStrings: [String] = [],
-                    stopAtEndOfGeneration: Bool = true) {
+                    stopAtEndOfGeneration: Bool = true, cachePrecision: KVCache.Precision = .f32) {
+            self.cachePrecision = cachePrecision
             self.maxTokens = maxTokens
             self.sampling = sampling
             self.stopStrings = stopStrings
@@ -92,7 +95,7 @@ public final class LanguageModel: @unchecked Sendable {
         try options.sampling.validate()
         let clock = ContinuousClock()
         let limit = min(config.contextLength, promptTokens.count + options.maxTokens)
-        let cache = decoder.makeCache(limit: limit)
+        let cache = decoder.makeCache(limit: limit, precision: options.cachePrecision)
         var sampler = Sampler(options.sampling)
         var history = promptTokens
         var generated: [Int32] = []

@@ -19,7 +19,8 @@ struct EffCommand: ParsableCommand {
             Language reference: docs/language.md. Builtins: eff builtins [NAME], or :help at the prompt.
             """,
         version: EffVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, HelpBuiltinsCommand.self, NotebookCommand.self, BenchCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, HelpBuiltinsCommand.self, NotebookCommand.self, BenchCommand.self,
+                      ModelsCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 

@@ -1,7 +1,16 @@
+import EffKernels
+
 /// The keys and values of every position seen so far, per layer, so each new token attends without recomputing
 /// the past. Grows on demand (doubling) up to the model's context length, so a short chat does not reserve the
 /// whole context. Keys are stored after RoPE.
 public final class KVCache: @unchecked Sendable {
+    /// How keys and values are stored: f32 (exact), or f16 (half the memory and bytes read per token).
+    public enum Precision: String, Sendable, CaseIterable {
+        case f32, f16
+        var bytes: Int { self == .f32 ? 4 : 2 }
+    }
+
+    public let precision: Precision
     public let layers: Int
     /// Values per position per layer (KV heads × head size).
     public let width: Int
@@ -11,11 +20,12 @@ public final class KVCache: @unchecked Sendable {
     public private(set) var count = 0
     /// Allocated positions.
     public private(set) var capacity = 0
-    /// Per layer: keys and values. // each (capacity, width)
-    private(set) var keys: [UnsafeMutablePointer<Float>] = []
-    private(set) var values: [UnsafeMutablePointer<Float>] = []
+    /// Per layer: keys and values, f32 or f16 bits by `precision`. // each (capacity, width)
+    private(set) var keys: [UnsafeMutableRawPointer] = []
+    private(set) var values: [UnsafeMutableRawPointer] = []
 
-    public init(config: LlamaConfig, limit: Int? = nil) {
+    public init(config: LlamaConfig, limit: Int? = nil, precision: Precision = .f32) {
+        self.precision = precision
         layers = config.blockCount
         width = config.kvWidth
         self.limit = min(limit ?? config.contextLength, config.contextLength)
@@ -30,10 +40,10 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Bytes held (both keys and values, all layers).
-    public var byteCount: Int { 2 * layers * capacity * width * MemoryLayout<Float>.size }
+    public var byteCount: Int { 2 * layers * capacity * width * precision.bytes }
 
     /// Bytes per stored position (keys and values of all layers).
-    public var bytesPerPosition: Int { 2 * layers * width * MemoryLayout<Float>.size }
+    public var bytesPerPosition: Int { 2 * layers * width * precision.bytes }
 
     /// Makes room for `needed` positions in all; throws past the limit.
     func reserve(_ needed: Int) throws {
@@ -44,10 +54,10 @@ public final class KVCache: @unchecked Sendable {
         let newCapacity = min(limit, max(needed, max(64, capacity * 2)))
         for layer in 0..<layers {
             for isKey in [true, false] {
-                let fresh = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * width)
+                let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity * width * precision.bytes, alignment: 64)
                 if capacity > 0 {
                     let old = isKey ? keys[layer] : values[layer]
-                    fresh.update(from: old, count: count * width)
+                    fresh.copyMemory(from: old, byteCount: count * width * precision.bytes)
                     old.deallocate()
                 }
                 if isKey {
@@ -61,6 +71,20 @@ public final class KVCache: @unchecked Sendable {
     }
 
     func advance(by positions: Int) { count += positions }
+
+    /// Stores `rows` positions of keys and values (f32, after RoPE) from `position` on, in the cache's precision.
+    /// k, v: (rows, width)
+    func store(layer: Int, position: Int, rows: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
+        let offset = position * width
+        switch precision {
+        case .f32:
+            (keys[layer].assumingMemoryBound(to: Float.self) + offset).update(from: k, count: rows * width)
+            (values[layer].assumingMemoryBound(to: Float.self) + offset).update(from: v, count: rows * width)
+        case .f16:
+            SequenceKernels.toHalf(k, count: rows * width, out: keys[layer].assumingMemoryBound(to: UInt16.self) + offset)
+            SequenceKernels.toHalf(v, count: rows * width, out: values[layer].assumingMemoryBound(to: UInt16.self) + offset)
+        }
+    }
 
     /// Forgets every position after the first `positions` (e.g. to re-score from a shared prefix).
     public func truncate(to positions: Int) { count = max(0, min(count, positions)) }

@@ -25,7 +25,9 @@ public final class LlamaDecoder: @unchecked Sendable {
     }
 
     /// A cache for this model, limited to `limit` positions (the context length by default).
-    public func makeCache(limit: Int? = nil) -> KVCache { KVCache(config: config, limit: limit) }
+    public func makeCache(limit: Int? = nil, precision: KVCache.Precision = .f32) -> KVCache {
+        KVCache(config: config, limit: limit, precision: precision)
+    }
 
     /// Runs `tokens` at the positions after those already in `cache`, appends their keys and values, and returns
     /// the final normalized hidden states of the last `keep` positions. // returns (keep, width)
@@ -53,7 +55,6 @@ public final class LlamaDecoder: @unchecked Sendable {
             for (i, token) in tokens.enumerated() { weights.tokenEmbedding.dequantizeRow(Int(token), into: xs.baseAddress! + i * c.width) }
         }
         for (layer, block) in weights.blocks.enumerated() {
-            let keys = cache.keys[layer], values = cache.values[layer]
             try x.withUnsafeMutableBufferPointer { xs in
                 try h.withUnsafeMutableBufferPointer { hs in
                     SequenceKernels.rmsNorm(xs.baseAddress!, rows: count, width: c.width, gain: block.attentionNorm,
@@ -70,12 +71,11 @@ public final class LlamaDecoder: @unchecked Sendable {
                                     SequenceKernels.rope(ks.baseAddress! + t * c.kvWidth, heads: c.kvHeadCount, headSize: c.headSize,
                                                          rotatedSize: c.ropeSize, position: start + t, base: c.ropeBase)
                                 }
-                                (keys + start * c.kvWidth).update(from: ks.baseAddress!, count: count * c.kvWidth)
-                                (values + start * c.kvWidth).update(from: vs.baseAddress!, count: count * c.kvWidth)
+                                cache.store(layer: layer, position: start, rows: count, keys: ks.baseAddress!, values: vs.baseAddress!)
                             }
                         }
                         attended.withUnsafeMutableBufferPointer { out in
-                            attend(q: qs.baseAddress!, keys: keys, values: values, start: start, count: count,
+                            attend(q: qs.baseAddress!, cache: cache, layer: layer, start: start, count: count,
                                    scale: scale, out: out.baseAddress!)
                         }
                     }
@@ -115,8 +115,9 @@ public final class LlamaDecoder: @unchecked Sendable {
 
     /// Causal grouped-query attention of `count` new queries (positions start…start+count−1) over the cache.
     /// q: (count, headCount·headSize); keys, values: (positions, kvWidth); out: (count, headCount·headSize).
-    private func attend(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    private func attend(q: UnsafePointer<Float>, cache: KVCache, layer: Int,
                         start: Int, count: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
+        let keys = UnsafeRawPointer(cache.keys[layer]), values = UnsafeRawPointer(cache.values[layer])
         let c = config
         let qWidth = c.headCount * c.headSize
         let jobs = count * c.headCount
@@ -128,10 +129,19 @@ public final class LlamaDecoder: @unchecked Sendable {
                 for job in range {
                     let t = job / c.headCount, head = job % c.headCount
                     let kvHead = head / c.groupSize
-                    SequenceKernels.attend(query: q + t * qWidth + head * c.headSize,
-                                           keys: keys + kvHead * c.headSize, values: values + kvHead * c.headSize,
-                                           length: start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
-                                           scores: s.baseAddress!, out: out + t * qWidth + head * c.headSize)
+                    let query = q + t * qWidth + head * c.headSize, result = out + t * qWidth + head * c.headSize
+                    switch cache.precision {
+                    case .f32:
+                        SequenceKernels.attend(query: query, keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                               values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                               length: start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
+                                               scores: s.baseAddress!, out: result)
+                    case .f16:
+                        SequenceKernels.attendHalf(query: query, keys: keys.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
+                                                   values: values.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
+                                                   length: start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
+                                                   scores: s.baseAddress!, out: result)
+                    }
                 }
             }
         }

@@ -81,7 +81,7 @@ enum LanguageModelBuiltins {
     static let generationParameters: [Builtin.Parameter] = [
         .optional("tokens", .number(64)), .optional("temperature", .number(0)), .optional("top_k", .number(40)),
         .optional("top_p", .number(0.95)), .optional("repetition_penalty", .number(1)), .optional("seed", .number(0)),
-        .optional("stop"), .optional("stream"),
+        .optional("stop"), .optional("stream"), .optional("kv", .string("f32")),
     ]
 
     static func generationOptions(_ arguments: Arguments, _ function: String) throws -> LanguageModel.GenerationOptions {
@@ -103,7 +103,11 @@ enum LanguageModelBuiltins {
         }
         let tokens = try arguments.integer("tokens")
         guard tokens >= 0 else { throw RuntimeError("\(function): 'tokens' must be ≥ 0, got \(tokens)", argument: "tokens") }
-        return LanguageModel.GenerationOptions(maxTokens: tokens, sampling: sampling, stopStrings: stops)
+        let kvName = try arguments.string("kv")
+        guard let kv = KVCache.Precision(rawValue: kvName) else {
+            throw RuntimeError("\(function): 'kv' must be \"f32\" or \"f16\" (the KV cache's precision), got \"\(kvName)\"", argument: "kv")
+        }
+        return LanguageModel.GenerationOptions(maxTokens: tokens, sampling: sampling, stopStrings: stops, cachePrecision: kv)
     }
 
     /// Runs a generation, streaming to the terminal when standard output is one (or `stream: true`); Ctrl-C
@@ -128,7 +132,7 @@ enum LanguageModelBuiltins {
     static let generateBuiltin = Builtin(
         "generate", [.required("lm"), .required("prompt")] + generationParameters, category: "llm",
         summary: "Continues `prompt` for up to `tokens` tokens: greedy at temperature 0, else sampled (top_k, top_p, "
-            + "repetition_penalty, seed); stops at end-of-generation tokens or a `stop` string; streams on a terminal; Ctrl-C stops it.",
+            + "repetition_penalty, seed); stops at end-of-generation tokens or a `stop` string; kv: \"f16\" halves the KV cache; streams on a terminal; Ctrl-C stops it.",
         example: "generate(load(\"smollm2\"), \"The capital of France is\", tokens: 20)"
     ) { arguments in
         let lm = try languageModel(arguments, "generate")
