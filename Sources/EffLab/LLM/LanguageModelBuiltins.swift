@@ -1,3 +1,4 @@
+import EffKernels
 import EffLanguage
 import EffLLM
 import EffUnits
@@ -82,7 +83,21 @@ enum LanguageModelBuiltins {
         .optional("tokens", .number(64)), .optional("temperature", .number(0)), .optional("top_k", .number(40)),
         .optional("top_p", .number(0.95)), .optional("repetition_penalty", .number(1)), .optional("seed", .number(0)),
         .optional("stop"), .optional("stream"), .optional("kv", .string("f32")),
+        .optional("threads"),
     ]
+
+    /// Runs `body` with `threads:` kernel threads when the argument is given (all cores otherwise).
+    static func withThreads<T>(_ arguments: Arguments, _ function: String, _ body: () throws -> T) throws -> T {
+        guard arguments.isGiven("threads") else { return try body() }
+        let threads = try arguments.integer("threads")
+        guard threads >= 1, threads <= 1024 else {
+            throw RuntimeError("\(function): 'threads' must be in 1…1024, got \(threads)", argument: "threads")
+        }
+        let saved = KernelThreads.count
+        KernelThreads.count = threads
+        defer { KernelThreads.count = saved }
+        return try body()
+    }
 
     static func generationOptions(_ arguments: Arguments, _ function: String) throws -> LanguageModel.GenerationOptions {
         let seed = try arguments.integer("seed")
@@ -117,14 +132,14 @@ enum LanguageModelBuiltins {
         let stream = arguments.isGiven("stream") ? try arguments.bool("stream") : isatty(STDOUT_FILENO) == 1
         Interpreter.interruptRequested = false
         defer { Interpreter.interruptRequested = false }
-        let generation = try passing(function, argument: "prompt") {
+        let generation = try withThreads(arguments, function) { try passing(function, argument: "prompt") {
             try lm.generate(prompt, options: options, onText: { piece in
                 if stream {
                     FileHandle.standardOutput.write(Data(piece.utf8))
                 }
                 return true
             }, shouldStop: { Interpreter.interruptRequested })
-        }
+        } }
         if stream { FileHandle.standardOutput.write(Data("\n".utf8)) }
         return .object(GenerationValue(generation, streamed: stream))
     }
@@ -170,7 +185,7 @@ enum LanguageModelBuiltins {
 
     static let perplexityBuiltin = Builtin(
         "perplexity", [.required("lm"), .required("text"), .optional("window", .number(512)), .optional("stride"),
-                       .optional("windows")], category: "llm",
+                       .optional("windows"), .optional("threads")], category: "llm",
         summary: "Perplexity of `text` in windows of `window` tokens every `stride` (default: window, llama-perplexity's "
             + "method: each window scores its second half); `windows` limits how many. {perplexity, error, tokens, windows}.",
         example: "perplexity(load(\"smollm2\"), \"It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.\", window: 8)"
@@ -184,10 +199,10 @@ enum LanguageModelBuiltins {
         defer { Interpreter.interruptRequested = false }
         let clock = ContinuousClock()
         let start = clock.now
-        let result = try passing("perplexity", argument: "text") {
+        let result = try withThreads(arguments, "perplexity") { try passing("perplexity", argument: "text") {
             try lm.perplexity(try arguments.string("text"), window: window, stride: stride, maxWindows: windows,
                               shouldStop: { Interpreter.interruptRequested })
-        }
+        } }
         let elapsed = clock.now - start
         return .record(Record([("perplexity", .number(result.perplexity)), ("error", .number(result.standardError)),
                                ("tokens", .number(Double(result.scoredTokens))), ("windows", .number(Double(result.windows))),

@@ -27,7 +27,8 @@ public final class LanguageModelValue: EffObject {
     }
 
     public static let fields = ["name", "path", "architecture", "blocks", "width", "heads", "kv_heads", "feed_forward",
-                                "context", "vocabulary", "parameters", "bytes", "formats", "summary"]
+                                "context", "vocabulary", "parameters", "bytes", "formats", "summary",
+                                "operations_per_token", "weight_bytes_per_token", "kv_bytes_per_token"]
 
     public var fieldNames: [String] { Self.fields }
 
@@ -48,6 +49,11 @@ public final class LanguageModelValue: EffObject {
         case "bytes": return .quantity(Quantity(Double(model.file.byteCount), .data))
         case "formats": return .list(model.bytesByType.map { .string($0.type.name) })
         case "summary": return .object(LanguageModelSummary(model))
+        // Work of one decoded token at the start of a sequence (attention over one position): 2 operations per
+        // multiply-add; weight bytes read (every matrix once, one embedding row); KV bytes written.
+        case "operations_per_token": return .number(Double(model.workPerToken(context: 1).multiplyAdds * 2))
+        case "weight_bytes_per_token": return .quantity(Quantity(Double(model.workPerToken(context: 1).weightBytes), .data))
+        case "kv_bytes_per_token": return .quantity(Quantity(Double(model.workPerToken(context: 1).kvBytes), .data))
         default: return nil
         }
     }
