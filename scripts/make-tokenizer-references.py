@@ -10,9 +10,10 @@ Writes two fixtures into Tests/EffLLMTests/Fixtures/:
       file itself is never committed.
 
   tiny-bpe-vocabulary.json
-      A ~700-token vocabulary cut from SmolLM2's (its 17 control tokens, the 256 byte letters, the first merges
-      and their results, plus a user-defined, an unused and a byte token, and one merge whose result is not a
-      vocabulary entry, to exercise the byte fallback), and llama.cpp's ids for the same strings under several
+      A ~2,400-token vocabulary cut from SmolLM2's (its 17 control tokens, the byte letters it has, its first
+      420 merges and their results), plus a merge for every pair of 42 characters where pre-tokenizers differ
+      (so that every cut between two of them shows in the ids), a user-defined, an unused and a byte token, and
+      one merge whose result is not a vocabulary entry (to exercise the byte fallback); and llama.cpp's ids for the same strings under several
       pre-tokenizers (smollm, gpt-2, llama3, qwen2, default, starcoder, dbrx). llama.cpp reads it from a
       vocabulary-only GGUF written to a temporary directory. The tests run on this one without the model.
 
@@ -191,7 +192,8 @@ def references(llm, strings):
 
 
 def tiny_vocabulary(model_path):
-    """A small consistent BPE vocabulary cut from SmolLM2's, with a few odd entries for edge cases."""
+    """A small consistent BPE vocabulary cut from SmolLM2's, with merges that reveal word cuts and a few odd
+    entries for edge cases."""
     reader = gguf.GGUFReader(model_path)
     fields = reader.fields
     tokens = fields["tokenizer.ggml.tokens"].contents()
@@ -209,13 +211,28 @@ def tiny_vocabulary(model_path):
             if left + right not in present:
                 present.add(left + right)
                 kept.append(left + right)
+    # SmolLM2's merges never join across the places pre-tokenizers cut (it has no digit pairs, for one), so
+    # they alone would hide a wrong cut. Add a merge for every pair of a set of characters where pre-tokenizers
+    # differ (digits, whitespace, apostrophe, punctuation, a few letters): then two neighbours merge exactly
+    # when they are in the same word, and every cut shows in the ids.
+    letters = [chr(c) for c in range(0x21, 0x7F)]
+    space, newline, tab, cr = "\u0120", "\u010a", "\u0109", "\u010d"  # byte letters of " ", "\n", "\t", "\r"
+    pair_set = list("0123456789'!.,()-_<>|$+=~^`?@sStTaexX") + [space, newline, tab, cr]
+    assert all(c in present for c in pair_set if c in letters)
+    for left in pair_set:
+        for right in pair_set:
+            if left + right in present:
+                continue
+            kept_merges.append(left + " " + right)
+            present.add(left + right)
+            kept.append(left + right)
     new_types = [3] * len(controls) + [1] * (len(kept) - len(controls))
     # Edge cases: a user-defined token (matched even when special=False), an unused token (renders as
     # nothing), a byte token (renders as its byte), and a merge whose result is not in the vocabulary.
     kept += ["[USER]", "[UNUSED]", "<0x41>"]
     new_types += [4, 5, 6]
-    kept_merges.append("Ġ x")  # "Ġx" is not a token: llama.cpp falls back to the symbol's ASCII bytes
-    assert "Ġx" not in kept
+    kept_merges.append("Ġ q")  # "Ġq" is not a token: llama.cpp falls back to the symbol's ASCII bytes
+    assert "Ġq" not in kept
     return kept, new_types, kept_merges
 
 
