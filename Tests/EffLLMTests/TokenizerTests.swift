@@ -122,6 +122,19 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(tokenizer.decode([19556, 905, 28]), "Hello world,")
     }
 
+    func testLlama3TakesAWholeWordThatIsATokenWithoutMerging() throws {
+        // Merging "abc" gives a + bc (no "a bc" merge), yet "abc" is an entry: llama.cpp's ignore_merges for
+        // llama3 takes it whole; dbrx shares llama3's expression but not that flag.
+        func tokenizer(_ pre: String) throws -> BPETokenizer {
+            try BPETokenizer(vocabulary: TokenizerVocabulary(
+                model: "gpt2", preTokenizer: pre, tokens: ["<|endoftext|>", "a", "b", "c", "bc", "abc", "Ġ"],
+                types: [.control] + Array(repeating: .normal, count: 6), merges: ["b c"]))
+        }
+        XCTAssertEqual(try tokenizer("llama3").encode("abc"), [5])
+        XCTAssertEqual(try tokenizer("dbrx").encode("abc"), [1, 4])
+        XCTAssertEqual(try tokenizer("llama3").encode("abc abc"), [5, 6, 1, 4])  // " abc" is not an entry
+    }
+
     // MARK: decoding
 
     func testDecodeRendersControlTokensOnlyWhenAsked() throws {
