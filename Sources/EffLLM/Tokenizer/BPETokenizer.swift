@@ -146,11 +146,10 @@ public final class BPETokenizer: Sendable {
             }
             output.append(bos)
         }
-        var utf8 = Array(text.utf8)
+        let utf8 = Array(text.utf8)
         output.reserveCapacity(output.count + utf8.count / 3)
         var merger = BPEMerger()
-        utf8.withUnsafeMutableBufferPointer { buffer in
-            let bytes = UnsafeBufferPointer(buffer)
+        utf8.withUnsafeBufferPointer { bytes in
             for fragment in partition(bytes, parseSpecial: parseSpecial) {
                 switch fragment {
                 case .token(let id):

@@ -5,6 +5,11 @@
 /// tables, so no data file ships with eff). Whitespace is the Unicode `White_Space` property (25 scalars: tab
 /// to carriage return, space, U+0085, U+00A0, U+1680, U+2000…U+200A, U+2028, U+2029, U+202F, U+205F,
 /// U+3000) — the set llama.cpp uses, which is not Python's `\s` (that one adds U+001C…U+001F).
+///
+/// llama.cpp's tables are Unicode 15.1; Swift's standard library knows later versions. A scalar assigned
+/// after 15.1 (9,053 of them in Unicode 17: letters, digits and punctuation of new scripts) is therefore
+/// treated as unassigned, as llama.cpp sees it. With that rule the classes equal llama.cpp's
+/// `unicode-data.cpp` for every code point (checked over all 1,114,112 when this was written).
 struct ScalarClass: OptionSet, Sendable {
     let rawValue: UInt8
 
@@ -26,6 +31,9 @@ struct ScalarClass: OptionSet, Sendable {
     private static func nonASCII(_ value: UInt32) -> ScalarClass {
         guard let scalar = Unicode.Scalar(value) else { return [] }
         if isWhitespace(value) { return .whitespace }
+        guard let age = scalar.properties.age, age.major < 15 || (age.major == 15 && age.minor <= 1) else {
+            return []  // unassigned in Unicode 15.1
+        }
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
             return .letter
