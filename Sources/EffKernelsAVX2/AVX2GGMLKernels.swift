@@ -86,36 +86,43 @@ extension AVX2Kernels {
         }
     }
 
+    /// One Q4_1 block of one row: acc += (Σ q_w·q_x)·d·d_x; returns m·d_x·Σq_x (the offset, added once per row).
+    @inline(__always)
+    static func q4_1Block(_ block: UnsafeRawPointer, _ a: __m256i, _ xs: Float, _ xds: Float, _ acc: inout __m256) -> Float {
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(block + 4), a)), _mm256_set1_ps(halfAt(block) * xs), acc)
+        return halfAt(block + 2) * xds
+    }
+
     public static func ggmlQ4_1(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
                                 xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                 rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
         var r = rowStart
-        while r &+ 2 <= rowEnd {
-            let w0 = rows + r &* rowBytes, w1 = w0 + rowBytes
-            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps()
-            var o0: Float = 0, o1: Float = 0
+        // Four rows per pass: four weight streams in flight, each activation block loaded once for all four.
+        while r &+ 4 <= rowEnd {
+            let w0 = rows + r &* rowBytes, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes
+            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
+            var o0: Float = 0, o1: Float = 0, o2: Float = 0, o3: Float = 0
             for b in 0..<blocks {
                 let a = load256(xCodes + b &* 32)
                 let o = b &* 20
                 let xs = xScales[b]
-                let sumA = xs * Float(xSums[b])
-                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w0 + o + 4), a)), _mm256_set1_ps(halfAt(w0 + o) * xs), c0)
-                c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w1 + o + 4), a)), _mm256_set1_ps(halfAt(w1 + o) * xs), c1)
-                o0 += halfAt(w0 + o + 2) * sumA; o1 += halfAt(w1 + o + 2) * sumA
+                let xds = xs * Float(xSums[b])
+                o0 += q4_1Block(w0 + o, a, xs, xds, &c0)
+                o1 += q4_1Block(w1 + o, a, xs, xds, &c1)
+                o2 += q4_1Block(w2 + o, a, xs, xds, &c2)
+                o3 += q4_1Block(w3 + o, a, xs, xds, &c3)
             }
             output[r] = sum(c0) + o0; output[r &+ 1] = sum(c1) + o1
-            r &+= 2
+            output[r &+ 2] = sum(c2) + o2; output[r &+ 3] = sum(c3) + o3
+            r &+= 4
         }
         while r < rowEnd {
             let w0 = rows + r &* rowBytes
             var c0 = _mm256_setzero_ps()
             var o0: Float = 0
             for b in 0..<blocks {
-                let o = b &* 20
                 let xs = xScales[b]
-                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotUnsignedSigned(expandNibbles(w0 + o + 4), load256(xCodes + b &* 32))),
-                                     _mm256_set1_ps(halfAt(w0 + o) * xs), c0)
-                o0 += halfAt(w0 + o + 2) * xs * Float(xSums[b])
+                o0 += q4_1Block(w0 + b &* 20, load256(xCodes + b &* 32), xs, xs * Float(xSums[b]), &c0)
             }
             output[r] = sum(c0) + o0
             r &+= 1

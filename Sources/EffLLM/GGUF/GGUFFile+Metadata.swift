@@ -74,7 +74,9 @@ extension GGUFFile {
             tokens: tokens, types: types, merges: merges,
             bos: try tokenID("tokenizer.ggml.bos_token_id"), eos: try tokenID("tokenizer.ggml.eos_token_id"),
             unknown: try tokenID("tokenizer.ggml.unknown_token_id"), padding: try tokenID("tokenizer.ggml.padding_token_id"),
-            addBOS: metadata["tokenizer.ggml.add_bos_token"]?.bool ?? (model == "llama"),
+            // llama.cpp's defaults when the key is absent: BOS for SentencePiece models and the Llama 3 BPE family.
+            addBOS: metadata["tokenizer.ggml.add_bos_token"]?.bool
+                ?? (model == "llama" || ["llama3", "llama-bpe", "falcon3"].contains(metadata["tokenizer.ggml.pre"]?.string ?? "")),
             addEOS: metadata["tokenizer.ggml.add_eos_token"]?.bool ?? false,
             chatTemplate: metadata["tokenizer.chat_template"]?.string)
     }
