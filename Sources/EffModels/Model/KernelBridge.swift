@@ -50,19 +50,6 @@ extension WeightFormat {
         }
         return try pack(adjusted, rows: rows, columns: columns)
     }
-
-    /// Whether the format stores only some weights (the rest are zero by construction).
-    var isSparse: Bool { self == .sparseCSR || self == .sparse2of4 }
-
-    /// Weights per row after padding to whole kernel blocks.
-    func paddedColumns(_ columns: Int) -> Int { (columns + columnPadding - 1) / columnPadding * columnPadding }
-
-    /// Bytes to store a (rows, columns) matrix with `nonzeros` nonzero weights, from the kernels' bits per weight
-    /// (CSR: f32 value and int32 column per nonzero, int32 row offsets). // bytes
-    func storageBytes(rows: Int, columns: Int, nonzeros: Int) -> Int {
-        if self == .sparseCSR { return nonzeros * 8 + (rows + 1) * 4 }
-        return Int((bitsPerWeight(columns: columns) * Double(rows * columns) / 8).rounded())
-    }
 }
 
 /// A dense layer's weights packed for the kernels, built once on first use (thread-safe) and shared by copies

@@ -1,3 +1,4 @@
+import EffNumerics
 import EffKernels
 import Foundation
 
@@ -252,12 +253,4 @@ func softmax(_ values: [Float], offset: Int, count: Int, temperature: Float) -> 
     let total = result.reduce(0, +)
     for index in result.indices { result[index] /= total }
     return result
-}
-
-extension Duration {
-    /// The duration in seconds as a Double. // seconds
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-    }
 }
