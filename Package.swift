@@ -2,6 +2,7 @@
 // eff — a small language for checking claims about the speed, energy and accuracy of neural models.
 //
 // The layout is the architecture (see docs/architecture.md):
+//   EffNumerics     shared numerics with no dependencies: f16/bf16, median/percentiles, SI text, terminal width
 //   EffUnits        quantities with units (energy, power, time, data, work): one table, SI display
 //   EffLanguage     lexer → parser → resolver → interpreter, values, builtins registry, diagnostics
 //   EffStdlib       the eff prelude (Stdlib/prelude/*.eff), shipped as resources
@@ -33,40 +34,42 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "EffUnits"),
+        .target(name: "EffNumerics"),
+        .target(name: "EffUnits", dependencies: ["EffNumerics"]),
         .target(name: "EffStdlib", path: "Stdlib", resources: [.copy("prelude")]),
         .target(name: "EffLanguage", dependencies: ["EffUnits", "EffStdlib"]),
-        .target(name: "EffKernelsAVX2", swiftSettings: avx2Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "EffKernelsAVX2", dependencies: ["EffNumerics"], swiftSettings: avx2Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // -O in debug too: the decoder and training tests run these kernels billions of times.
-        .target(name: "EffKernels", dependencies: ["EffKernelsAVX2"],
+        .target(name: "EffKernels", dependencies: ["EffNumerics", "EffKernelsAVX2"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        .target(name: "EffCharts"),
-        .target(name: "EffEnergy", dependencies: ["EffKernels"]),
+        .target(name: "EffCharts", dependencies: ["EffNumerics"]),
+        .target(name: "EffEnergy", dependencies: ["EffNumerics", "EffKernels"]),
         // -O in debug too: training and QAT loops are unusably slow unoptimised, even in tests.
-        .target(name: "EffModels", dependencies: ["EffKernels"], resources: [.copy("Resources/datasets")],
+        .target(name: "EffModels", dependencies: ["EffNumerics", "EffKernels"], resources: [.copy("Resources/datasets")],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // -O in debug too: a decoder step is ~100 M multiply-adds; unoptimised it would take seconds in tests.
-        .target(name: "EffLLM", dependencies: ["EffKernels"],
+        .target(name: "EffLLM", dependencies: ["EffNumerics", "EffKernels"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "EffLab",
-                dependencies: ["EffLanguage", "EffUnits", "EffCharts", "EffKernels", "EffModels", "EffEnergy", "EffLLM"]),
-        .target(name: "EffREPL", dependencies: ["EffLanguage"]),
+                dependencies: ["EffNumerics", "EffLanguage", "EffUnits", "EffCharts", "EffKernels", "EffModels", "EffEnergy", "EffLLM"]),
+        .target(name: "EffREPL", dependencies: ["EffNumerics", "EffLanguage"]),
         .executableTarget(
             name: "eff",
             dependencies: [
                 "EffLanguage", "EffKernels", "EffCharts", "EffLab", "EffREPL", "EffLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .testTarget(name: "EffNumericsTests", dependencies: ["EffNumerics"]),
         .testTarget(name: "EffUnitsTests", dependencies: ["EffUnits"]),
         .testTarget(name: "EffLanguageTests", dependencies: ["EffLanguage"], exclude: ["cases"]),
         .testTarget(name: "EffCLITests", dependencies: ["eff"]),
-        .testTarget(name: "EffKernelsTests", dependencies: ["EffKernels"]),
+        .testTarget(name: "EffKernelsTests", dependencies: ["EffNumerics", "EffKernels"]),
         .testTarget(name: "EffChartsTests", dependencies: ["EffCharts"], resources: [.copy("golden")]),
         .testTarget(name: "EffEnergyTests", dependencies: ["EffEnergy", "EffKernels"]),
         .testTarget(name: "EffModelsTests", dependencies: ["EffModels", "EffKernels"], exclude: ["Fixtures"]),
-        .testTarget(name: "EffLLMTests", dependencies: ["EffLLM", "EffKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EffLLMTests", dependencies: ["EffLLM", "EffKernels", "EffNumerics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EffLabTests",
-                    dependencies: ["EffLab", "EffLanguage", "EffUnits", "EffCharts", "EffModels", "EffKernels", "EffEnergy"]),
+                    dependencies: ["EffNumerics", "EffLab", "EffLanguage", "EffUnits", "EffCharts", "EffModels", "EffKernels", "EffEnergy"]),
         .testTarget(name: "EffREPLTests", dependencies: ["EffREPL", "EffLanguage", "eff"]),
     ],
     swiftLanguageModes: [.v5]

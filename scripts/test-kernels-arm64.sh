@@ -39,11 +39,13 @@ if [[ ! -x "$root/usr/libexec/swift/bin/swift-frontend" ]]; then
     [[ -e "$root/lib" ]] || ln -s usr/lib "$root/lib"  # the loader path /lib/ld-linux-aarch64.so.1
 fi
 
-# 2. Compile (emulated): the AVX2 module (on arm64 only the shared portable file), EffKernels with testing
+# 2. Compile (emulated): the shared numerics (EffNumerics, a leaf module EffKernels imports), the AVX2 module (on arm64 only the shared portable file), EffKernels with testing
 #    enabled, and the tests with a generated XCTMain list.
 frontend=("$qemu" -L "$root" "$root/usr/libexec/swift/bin/swift-frontend" -frontend)
 common=(-target aarch64-unknown-linux-gnu -swift-version 5 -resource-dir "$root/usr/libexec/swift/lib/swift"
         -I "$work/build")
+"${frontend[@]}" -c "${common[@]}" -parse-as-library -O -module-name EffNumerics \
+    Sources/EffNumerics/*.swift -emit-module-path "$work/build/EffNumerics.swiftmodule" -o "$work/build/EffNumerics.o"
 "${frontend[@]}" -c "${common[@]}" -parse-as-library -O -enable-testing -module-name EffKernelsAVX2 \
     Sources/EffKernelsAVX2/*.swift -emit-module-path "$work/build/EffKernelsAVX2.swiftmodule" -o "$work/build/EffKernelsAVX2.o"
 "${frontend[@]}" -c "${common[@]}" -parse-as-library -O -enable-testing -module-name EffKernels \
@@ -70,7 +72,7 @@ EOF
     -o "$work/build/tests.o"
 
 # 3. Link with the host's clang and lld against the arm64 libraries, and run emulated.
-objects=("$work/build/EffKernelsAVX2.o" "$work/build/EffKernels.o" "$work/build/tests.o")
+objects=("$work/build/EffNumerics.o" "$work/build/EffKernelsAVX2.o" "$work/build/EffKernels.o" "$work/build/tests.o")
 libraries=$("$toolchain/swift-autolink-extract" "${objects[@]}" -o - | sort -u)
 # shellcheck disable=SC2086
 "$toolchain/clang" --target=aarch64-linux-gnu -fuse-ld=lld --sysroot="$root" \

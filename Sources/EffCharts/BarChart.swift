@@ -1,3 +1,4 @@
+import EffNumerics
 /// The order of bars.
 public enum BarSort: String, Sendable {
     /// As given.
@@ -149,8 +150,8 @@ struct BarLayout {
             throw ChartError.notEnoughSpace(width: options.width, minimum: RenderOptions.minimumWidth)
         }
         let bars = rows.compactMap { $0 }
-        let labelWidth = min(bars.map { DisplayWidth.of($0.label) }.max() ?? 0, max(4, options.width / 3))
-        let textWidth = min(bars.map { DisplayWidth.of($0.text) }.max() ?? 0, max(4, options.width / 4))
+        let labelWidth = min(bars.map { TerminalWidth.of($0.label) }.max() ?? 0, max(4, options.width / 3))
+        let textWidth = min(bars.map { TerminalWidth.of($0.text) }.max() ?? 0, max(4, options.width / 4))
         // label, space, ┤, bars, space, value text, ┐ (the corner column)
         let barColumns = options.width - labelWidth - 2 - 1 - textWidth - 1
         guard barColumns >= BarLayout.minimumBarColumns else {
@@ -168,12 +169,12 @@ struct BarLayout {
         let innerWidth = barColumns + 1 + textWidth
         var lines: [StyledLine] = []
         if !title.isEmpty {
-            let text = DisplayWidth.truncate(title, to: options.width, ascii: glyphs.isASCII)
+            let text = TerminalWidth.truncate(title, to: options.width, ascii: glyphs.isASCII)
             var line = StyledLine()
             line.appendSpaces(
                 min(
-                    labelWidth + 2 + max(0, (innerWidth - DisplayWidth.of(text)) / 2),
-                    options.width - DisplayWidth.of(text)))
+                    labelWidth + 2 + max(0, (innerWidth - TerminalWidth.of(text)) / 2),
+                    options.width - TerminalWidth.of(text)))
             line.append(text, bold: true)
             lines.append(line)
         }
@@ -192,8 +193,8 @@ struct BarLayout {
                 lines.append(line)
                 continue
             }
-            let label = DisplayWidth.truncate(row.label, to: labelWidth, ascii: glyphs.isASCII)
-            line.appendSpaces(labelWidth - DisplayWidth.of(label))
+            let label = TerminalWidth.truncate(row.label, to: labelWidth, ascii: glyphs.isASCII)
+            line.appendSpaces(labelWidth - TerminalWidth.of(label))
             // ASCII frames mark ticks with `+`, which beside `+` corners would read as a corner.
             line.append(label + " " + (glyphs.isASCII ? glyphs.vertical : glyphs.leftTick))
             let (leading, bar) = barText(
@@ -201,7 +202,7 @@ struct BarLayout {
                 glyphs: glyphs)
             line.appendSpaces(leading)
             line.append(bar, color: ChartColor.series(row.series))
-            line.append(" " + DisplayWidth.truncate(row.text, to: textWidth, ascii: glyphs.isASCII))
+            line.append(" " + TerminalWidth.truncate(row.text, to: textWidth, ascii: glyphs.isASCII))
             lines.append(line)
         }
         lines.append(cornerLine(labelWidth: labelWidth, innerWidth: innerWidth, glyphs.bottomLeft, glyphs.bottomRight))

@@ -1,3 +1,4 @@
+import EffNumerics
 /// One legend line: a symbol (marker, line sample, shade) and what it stands for.
 struct LegendEntry {
     var symbol: String
@@ -37,7 +38,7 @@ struct Frame {
 
     static func legendWidth(_ legend: [LegendEntry]) -> Int {
         guard !legend.isEmpty else { return 0 }
-        let widest = legend.map { DisplayWidth.of($0.symbol) + 1 + DisplayWidth.of($0.name) }.max() ?? 0
+        let widest = legend.map { TerminalWidth.of($0.symbol) + 1 + TerminalWidth.of($0.name) }.max() ?? 0
         return 1 + min(widest, maximumLegendWidth)
     }
 
@@ -50,7 +51,7 @@ struct Frame {
         guard options.width >= RenderOptions.minimumWidth else {
             throw ChartError.notEnoughSpace(width: options.width, minimum: RenderOptions.minimumWidth)
         }
-        let leftWidth = yTickLabels.map { DisplayWidth.of($0) }.max() ?? 0
+        let leftWidth = yTickLabels.map { TerminalWidth.of($0) }.max() ?? 0
         let fixed = leftWidth + 1 + 2  // labels, space, two borders
         let legendWidth = legendWidth(legend)
         var columns = options.width - fixed - legendWidth
@@ -70,15 +71,15 @@ struct Frame {
         let plotStart = left + 2
         var lines: [StyledLine] = []
         if !title.isEmpty {
-            let text = DisplayWidth.truncate(title, to: max(width, 1), ascii: glyphs.isASCII)
-            let offset = max(0, plotStart + (plotColumns - DisplayWidth.of(text)) / 2)
+            let text = TerminalWidth.truncate(title, to: max(width, 1), ascii: glyphs.isASCII)
+            let offset = max(0, plotStart + (plotColumns - TerminalWidth.of(text)) / 2)
             var line = StyledLine()
-            line.appendSpaces(min(offset, max(0, width - DisplayWidth.of(text))))
+            line.appendSpaces(min(offset, max(0, width - TerminalWidth.of(text))))
             line.append(text, bold: true)
             lines.append(line)
         }
         if !yLabel.isEmpty {
-            lines.append(StyledLine(DisplayWidth.truncate(yLabel, to: width, ascii: glyphs.isASCII)))
+            lines.append(StyledLine(TerminalWidth.truncate(yLabel, to: width, ascii: glyphs.isASCII)))
         }
         var top = StyledLine()
         top.appendSpaces(left + 1)
@@ -89,7 +90,7 @@ struct Frame {
         for (row, plotLine) in plot.enumerated() {
             var line = StyledLine()
             let label = tickRows[row] ?? ""
-            line.appendSpaces(left - DisplayWidth.of(label))
+            line.appendSpaces(left - TerminalWidth.of(label))
             line.append(label)
             line.append(" " + (tickRows[row] != nil ? glyphs.leftTick : glyphs.vertical))
             line.append(plotLine)
@@ -110,12 +111,12 @@ struct Frame {
             lines.append(tickLine)
         }
         if !xLabel.isEmpty {
-            let text = DisplayWidth.truncate(xLabel, to: width, ascii: glyphs.isASCII)
+            let text = TerminalWidth.truncate(xLabel, to: width, ascii: glyphs.isASCII)
             var line = StyledLine()
             line.appendSpaces(
                 min(
-                    max(0, plotStart + (plotColumns - DisplayWidth.of(text)) / 2),
-                    max(0, width - DisplayWidth.of(text))))
+                    max(0, plotStart + (plotColumns - TerminalWidth.of(text)) / 2),
+                    max(0, width - TerminalWidth.of(text))))
             line.append(text)
             lines.append(line)
         }
@@ -147,17 +148,17 @@ struct Frame {
 
     static func legendText(_ entry: LegendEntry, width: Int, glyphs: Glyphs) -> StyledLine {
         var line = StyledLine(entry.symbol, color: entry.color)
-        let room = width - DisplayWidth.of(entry.symbol) - 1
-        line.append(" " + DisplayWidth.truncate(entry.name, to: max(room, 1), ascii: glyphs.isASCII))
+        let room = width - TerminalWidth.of(entry.symbol) - 1
+        line.append(" " + TerminalWidth.truncate(entry.name, to: max(room, 1), ascii: glyphs.isASCII))
         return line
     }
 
     /// A note under a chart, wrapped at spaces to `width` and indented by `indent` where room allows.
     static func note(_ text: String, indent: Int, width: Int, glyphs: Glyphs) -> [StyledLine] {
         let room = width - indent >= 12 ? width - indent : width
-        return DisplayWidth.wrap(text, to: max(room, 1), ascii: glyphs.isASCII).map { part in
+        return TextWrap.wrap(text, to: max(room, 1), ascii: glyphs.isASCII).map { part in
             var line = StyledLine()
-            line.appendSpaces(min(width - room, width - DisplayWidth.of(part)))
+            line.appendSpaces(min(width - room, width - TerminalWidth.of(part)))
             line.append(part)
             return line
         }

@@ -1,3 +1,4 @@
+import EffNumerics
 /// A matrix as a grid of shades (` ░▒▓█`, ASCII ` .:-=+*#%@`) with a scale legend; row 1 at the top.
 ///
 /// Each matrix column takes two cells when there is room (cells are twice as tall as wide); larger
@@ -71,7 +72,7 @@ public struct Heatmap: Chart {
         let maximumRows = options.height ?? RenderOptions.defaultHeight
         let plotRows = max(1, min(matrix.rows, maximumRows))
         let yLabels: [String] =
-            rowLabels.isEmpty ? [] : rowLabels.map { DisplayWidth.truncate($0, to: 16, ascii: glyphs.isASCII) }
+            rowLabels.isEmpty ? [] : rowLabels.map { TerminalWidth.truncate($0, to: 16, ascii: glyphs.isASCII) }
         let yTicks: [(Int, String)] =
             rowLabels.isEmpty || plotRows < matrix.rows
             // Small matrices drawn one row per line number every row.
@@ -81,7 +82,7 @@ public struct Heatmap: Chart {
             : yLabels.enumerated().map { ($0, $1) }
         let plan = try Frame.plan(options: options, yTickLabels: yTicks.map(\.1), legend: legend, rows: plotRows)
         // Two cells per column look square; named columns get room for their names when it exists.
-        let nameWidth = columnLabels.map { DisplayWidth.of($0) + 1 }.max() ?? 0
+        let nameWidth = columnLabels.map { TerminalWidth.of($0) + 1 }.max() ?? 0
         let cellWidth =
             matrix.columns == 0 ? 1 : min(max(2, min(nameWidth, 12)), max(1, plan.plotColumns / matrix.columns))
         let plotColumns = max(

@@ -1,3 +1,4 @@
+import EffNumerics
 /// Which end of an axis is better, for the Pareto frontier.
 public enum Preference: String, Sendable {
     case lower
@@ -115,8 +116,8 @@ public struct ScatterChart: Chart {
             let xName = xAxis.label.isEmpty ? "x" : xAxis.label
             let yName = yAxis.label.isEmpty ? "y" : yAxis.label
             let text = "Pareto frontier: \(frontier.x.rawValue) \(xName) and \(frontier.y.rawValue) \(yName) are better"
-            let indent = DisplayWidth.of(glyphs.lineSample) + 1
-            return DisplayWidth.wrap(text, to: max(width - indent, 8), ascii: glyphs.isASCII).enumerated().map {
+            let indent = TerminalWidth.of(glyphs.lineSample) + 1
+            return TextWrap.wrap(text, to: max(width - indent, 8), ascii: glyphs.isASCII).enumerated().map {
                 index, part in
                 var line = index == 0 ? StyledLine(glyphs.lineSample, color: .gray) : StyledLine()
                 line.pad(to: indent - 1)
@@ -154,10 +155,10 @@ public struct ScatterChart: Chart {
                 guard index < labels.count, !labels[index].isEmpty,
                     let cell = mapping.cell(x: allX[flat], y: allY[flat])
                 else { continue }
-                let text = DisplayWidth.truncate(labels[index], to: max(4, overlay.columns / 3), ascii: glyphs.isASCII)
+                let text = TerminalWidth.truncate(labels[index], to: max(4, overlay.columns / 3), ascii: glyphs.isASCII)
                 let color = ChartColor.series(seriesIndex)
                 if !overlay.place(text, row: cell.row, column: cell.column + 2, color: color) {
-                    overlay.place(text, row: cell.row, column: cell.column - 1 - DisplayWidth.of(text), color: color)
+                    overlay.place(text, row: cell.row, column: cell.column - 1 - TerminalWidth.of(text), color: color)
                 }
             }
         }

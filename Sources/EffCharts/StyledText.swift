@@ -1,3 +1,5 @@
+import EffNumerics
+
 /// An ANSI foreground colour (SGR code); written only when `RenderOptions.color` is on.
 enum ChartColor: Int, Sendable, CaseIterable {
     case red = 31
@@ -39,8 +41,12 @@ struct StyledLine {
     /// Appends `text`, replacing control characters (newlines, tabs, ESC) by spaces so the frame holds.
     mutating func append(_ text: String, color: ChartColor? = nil, bold: Bool = false) {
         for character in text {
-            let width = DisplayWidth.of(character)
-            let shown = width == 0 ? " " : String(character)
+            let width = TerminalWidth.of(character)
+            if width == 0, !cells.isEmpty {  // a lone combining mark draws on the cell before it
+                cells[cells.count - 1].text.append(character)
+                continue
+            }
+            let shown = TerminalWidth.isControl(character) ? " " : String(character)
             cells.append(StyledCell(text: shown, color: color, bold: bold))
             if width == 2 { cells.append(StyledCell(text: "", color: color, bold: bold)) }
         }
@@ -90,29 +96,15 @@ func joinLines(_ lines: [StyledLine], color: Bool) -> String {
     }.joined(separator: "\n")
 }
 
-/// Terminal display widths: 0 for control characters, 2 for East Asian wide and emoji, else 1.
-enum DisplayWidth {
-    static func of(_ character: Character) -> Int {
-        guard let scalar = character.unicodeScalars.first else { return 0 }
-        let value = scalar.value
-        if value < 0x20 || (0x7F..<0xA0).contains(value) { return 0 }
-        let wideRanges: [ClosedRange<UInt32>] = [
-            0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-            0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-            0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD,
-        ]
-        return wideRanges.contains { $0.contains(value) } ? 2 : 1
-    }
-
-    static func of(_ text: String) -> Int { text.reduce(0) { $0 + max(of($1), 1) } }
-
+/// Breaking text into lines; widths are `TerminalWidth`'s (EffNumerics), the rule tables use too.
+enum TextWrap {
     /// `text` broken at spaces into lines of at most `width` columns (longer words are truncated).
     static func wrap(_ text: String, to width: Int, ascii: Bool) -> [String] {
         var lines: [String] = []
         var current = ""
         for word in text.split(separator: " ").map(String.init) {
             let candidate = current.isEmpty ? word : current + " " + word
-            if of(candidate) <= width || current.isEmpty {
+            if TerminalWidth.of(candidate) <= width || current.isEmpty {
                 current = candidate
             } else {
                 lines.append(current)
@@ -120,22 +112,6 @@ enum DisplayWidth {
             }
         }
         if !current.isEmpty { lines.append(current) }
-        return lines.map { truncate($0, to: width, ascii: ascii) }
-    }
-
-    /// `text` cut to at most `width` columns, ending in an ellipsis when cut.
-    static func truncate(_ text: String, to width: Int, ascii: Bool) -> String {
-        if of(text) <= width { return text }
-        if width <= 0 { return "" }
-        let ellipsis = ascii ? "~" : "…"
-        var result = ""
-        var used = 0
-        for character in text {
-            let next = max(of(character), 1)
-            if used + next > width - 1 { break }
-            result.append(character)
-            used += next
-        }
-        return result + ellipsis
+        return lines.map { TerminalWidth.truncate($0, to: width, ascii: ascii) }
     }
 }

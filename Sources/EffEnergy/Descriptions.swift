@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 // One-line summaries for printing results at the prompt; the language layer may format its own.
@@ -53,9 +54,6 @@ extension Comparison: CustomStringConvertible {
 
 /// Seconds with a readable prefix: "1.21 ms", "850 µs".
 func formatSeconds(_ seconds: Double) -> String {
-    let magnitude = abs(seconds)
-    if magnitude >= 1 || magnitude == 0 || !magnitude.isFinite { return formatNumber(seconds) + " s" }
-    if magnitude >= 1e-3 { return formatNumber(seconds * 1e3) + " ms" }
-    if magnitude >= 1e-6 { return formatNumber(seconds * 1e6) + " µs" }
-    return formatNumber(seconds * 1e9) + " ns"
+    let (prefix, factor) = SIFormat.prefix(for: seconds, among: ["n", "µ", "m", ""])
+    return formatNumber(seconds / factor) + " \(prefix)s"
 }

@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 /// Where an energy figure came from. Every energy number in EffEnergy carries one.
@@ -95,25 +96,11 @@ public struct ConfidenceInterval: Sendable, Equatable, Hashable, CustomStringCon
 
 /// Formats joules with an SI prefix for summaries (the language layer has its own unit display).
 func formatJoules(_ joules: Double) -> String {
-    let prefixes: [(Double, String)] = [(1, "J"), (1e-3, "mJ"), (1e-6, "µJ"), (1e-9, "nJ"), (1e-12, "pJ")]
     let magnitude = abs(joules)
     if magnitude == 0 || !magnitude.isFinite { return "\(joules) J" }
-    if magnitude >= 1e3 { return formatNumber(joules / 1e3) + " kJ" }
-    for (scale, unit) in prefixes where magnitude >= scale {
-        return formatNumber(joules / scale) + " " + unit
-    }
-    return formatNumber(joules / 1e-15) + " fJ"
+    let (prefix, factor) = SIFormat.prefix(for: joules, among: ["f", "p", "n", "µ", "m", "", "k"])
+    return formatNumber(joules / factor) + " \(prefix)J"
 }
 
 /// Four significant digits, no exponent for ordinary magnitudes.
-func formatNumber(_ value: Double) -> String {
-    guard value.isFinite else { return "\(value)" }
-    if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
-    var text = String(format: "%.4g", value)
-    if text.contains("e") { return text }
-    if text.contains(".") {
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-    }
-    return text
-}
+func formatNumber(_ value: Double) -> String { SIFormat.significant(value, digits: 4) }

@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 /// Errors from statistics on unusable input (too few samples, non-finite values, bad levels).
@@ -39,12 +40,7 @@ public enum Statistics {
         guard percent >= 0, percent <= 100 else {
             throw StatisticsError("percentile must be within 0...100, got \(percent)")
         }
-        let sorted = samples.sorted()
-        let position = percent / 100 * Double(sorted.count - 1)
-        let lowerIndex = Int(position.rounded(.down))
-        let upperIndex = min(lowerIndex + 1, sorted.count - 1)
-        let fraction = position - Double(lowerIndex)
-        return sorted[lowerIndex] + (sorted[upperIndex] - sorted[lowerIndex]) * fraction
+        return Quantiles.percentile(samples, percent)
     }
 
     /// Student-t confidence interval of the mean: mean ± t(1−α/2, n−1) · s/√n.

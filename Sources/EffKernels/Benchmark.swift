@@ -1,3 +1,4 @@
+import EffNumerics
 /// One benchmark measurement (one JSON record of `eff bench --format json`).
 public struct BenchmarkRecord: Sendable, Codable, Equatable {
     /// "gemv" (batch 1) or "gemm" (batch > 1).
@@ -41,7 +42,7 @@ public struct BenchmarkConfiguration: Sendable {
 }
 
 /// Runs the kernel benchmarks: warm-up, then repeats until stable, reporting median and spread.
-public enum Benchmark {
+public enum KernelBenchmark {
     /// Measures every combination in `configuration`; `progress` receives each record as it is made.
     public static func run(_ configuration: BenchmarkConfiguration,
                            progress: (BenchmarkRecord) -> Void = { _ in }) throws -> [BenchmarkRecord] {
@@ -73,11 +74,11 @@ public enum Benchmark {
                                     }
                                 }
                             }
-                            let median = Statistics.median(times)
+                            let median = Quantiles.median(times)
                             let gbps = Double(weights.byteCount) / median / 1e9
                             let record = BenchmarkRecord(
                                 kernel: kernel, format: format.rawValue, rows: size, cols: size, batch: batch, threads: threads,
-                                isa: level.rawValue, median_s: median, spread: Statistics.spread(times), gbps: gbps,
+                                isa: level.rawValue, median_s: median, spread: Quantiles.spread(times), gbps: gbps,
                                 gops: 2 * Double(size) * Double(size) * Double(batch) / median / 1e9,
                                 bandwidth_fraction: gbps * 1e9 / (bandwidth[threads] ?? .nan), weight_bytes: weights.byteCount)
                             records.append(record)

@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 #if arch(x86_64)
 import EffKernelsAVX2
@@ -27,7 +28,7 @@ public enum MemoryBandwidth {
         }
         // The sum depends on the data so the reads cannot be optimized away.
         if sink == .infinity { print("") }
-        return Double(count / 64 * 256) / Statistics.median(times)
+        return Double(count / 64 * 256) / Quantiles.median(times)
     }
 }
 
@@ -54,28 +55,4 @@ private final class LockedSum: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var value: Float = 0
     func add(_ amount: Float) { lock.lock(); value += amount; lock.unlock() }
-}
-
-extension Duration {
-    /// This duration in seconds.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
-    }
-}
-
-/// Median and spread of repeated timings.
-enum Statistics {
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-
-    /// (max − min) / median of the values.
-    static func spread(_ values: [Double]) -> Double {
-        guard let low = values.min(), let high = values.max() else { return .nan }
-        return (high - low) / median(values)
-    }
 }

@@ -168,6 +168,45 @@ public enum PortableRowKernels {
         }
     }
 
+    /// IEEE half weights (rows, rowStride halves) · f32 x (columns), one row at a time.
+    public static func f16(weights: UnsafePointer<UInt16>, rowStride: Int, columns: Int, x: UnsafePointer<Float>,
+                           rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        for r in rowStart..<rowEnd {
+            let row = weights + r * rowStride
+            var sum: Float = 0
+            for c in 0..<columns { sum += halfToFloat(row[c]) * x[c] }
+            output[r] = sum
+        }
+    }
+
+    /// CSR: one multiply-add per stored weight. // values, columnIndices (nonzeros); rowOffsets (rows + 1)
+    public static func sparseCSR(values: UnsafePointer<Float>, columnIndices: UnsafePointer<Int32>,
+                                 rowOffsets: UnsafePointer<Int32>, x: UnsafePointer<Float>,
+                                 rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        for r in rowStart..<rowEnd {
+            var sum: Float = 0
+            for k in Int(rowOffsets[r])..<Int(rowOffsets[r + 1]) { sum += values[k] * x[Int(columnIndices[k])] }
+            output[r] = sum
+        }
+    }
+
+    /// 2:4: per group of 4 columns two values and their positions (bits 0–1 and 2–3 of one byte).
+    /// // values (rows, rowStride floats); positions (rows, columns / 4)
+    public static func sparse2of4(values: UnsafePointer<Float>, rowStride: Int, positions: UnsafePointer<UInt8>, columns: Int,
+                                  x: UnsafePointer<Float>, rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        let groups = columns / 4
+        for r in rowStart..<rowEnd {
+            let row = values + r * rowStride
+            let places = positions + r * groups
+            var sum: Float = 0
+            for g in 0..<groups {
+                let p = places[g]
+                sum += row[2 * g] * x[4 * g + Int(p & 3)] + row[2 * g + 1] * x[4 * g + Int(p >> 2 & 3)]
+            }
+            output[r] = sum
+        }
+    }
+
     /// Σ w[j]·a[j] over 32 int8 pairs, exact in int32.
     @inline(__always)
     static func dot32(_ w: UnsafePointer<Int8>, _ a: UnsafePointer<Int8>) -> Int32 {

@@ -30,7 +30,7 @@ public struct QuantizedMatrix: Sendable {
         switch format {
         case .sparseCSR: return Int(rowOffsets.baseAddress.assumingMemoryBound(to: Int32.self)[rows])
         case .sparse2of4: return rows * paddedColumns / 2
-        default: return rows * columns
+        case .f32, .f16, .bf16, .int8PerRow, .int8Block32, .int4Block32, .ternary, .binary: return rows * columns
         }
     }
 

@@ -1,3 +1,4 @@
+import EffNumerics
 /// Conversion from f32 to each weight format and back (the layouts are documented on `WeightFormat`).
 enum Quantizer {
     static func quantize(_ source: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
@@ -24,10 +25,11 @@ enum Quantizer {
                 let values = row(r)
                 let out = data.baseAddress + r * padded * size
                 for c in 0..<columns {
-                    switch format {
-                    case .f32: out.storeBytes(of: values[c], toByteOffset: c * 4, as: Float.self)
-                    case .f16: out.storeBytes(of: HalfPrecision.halfBits(values[c]), toByteOffset: c * 2, as: UInt16.self)
-                    default: out.storeBytes(of: HalfPrecision.bfloatBits(values[c]), toByteOffset: c * 2, as: UInt16.self)
+                    if format == .f32 {
+                        out.storeBytes(of: values[c], toByteOffset: c * 4, as: Float.self)
+                    } else {
+                        let bits = format == .f16 ? HalfPrecision.halfBits(values[c]) : HalfPrecision.bfloatBits(values[c])
+                        out.storeBytes(of: bits, toByteOffset: c * 2, as: UInt16.self)
                     }
                 }
             }
@@ -54,26 +56,24 @@ enum Quantizer {
                 for b in 0..<blocks {
                     for j in 0..<blockSize { let c = b * blockSize + j; block[j] = c < columns ? values[c] : 0 }
                     let scaleValue: Float
-                    switch format {
-                    case .int8Block32: scaleValue = block.reduce(Float(0)) { max($0, abs($1)) } / 127
-                    case .int4Block32: scaleValue = block.reduce(Float(0)) { max($0, abs($1)) } / 7
-                    default:  // ternary: mean absolute value (BitNet b1.58 "absmean")
+                    if format == .ternary {  // mean absolute value (BitNet b1.58 "absmean")
                         scaleValue = block.reduce(Float(0)) { $0 + abs($1) } / Float(max(1, min(blockSize, columns - b * blockSize)))
+                    } else {  // absmax over the code range: 127 for int8, 7 for int4
+                        scaleValue = block.reduce(Float(0)) { max($0, abs($1)) } / (format == .int4Block32 ? 7 : 127)
                     }
                     let halfScale = HalfPrecision.halfBits(scaleValue)
                     scales.baseAddress.storeBytes(of: halfScale, toByteOffset: (r * blocks + b) * 2, as: UInt16.self)
                     let scale = HalfPrecision.float(fromHalf: halfScale)
                     let out = (data.baseAddress + r * stride).assumingMemoryBound(to: UInt8.self)
-                    switch format {
-                    case .int8Block32:
+                    if format == .int8Block32 {
                         for j in 0..<32 { out[b * 32 + j] = UInt8(bitPattern: roundedCode(block[j], scale: scale, limit: 127)) }
-                    case .int4Block32:
+                    } else if format == .int4Block32 {
                         for j in 0..<32 {
                             let q = UInt8(Int(roundedCode(block[j], scale: scale, limit: 7)) + 8)
                             let (byte, high) = int4Position(block: b, blocks: blocks, weight: j)
                             out[byte] |= high ? q << 4 : q
                         }
-                    default:
+                    } else {  // ternary
                         for j in 0..<64 {
                             var byte: UInt8 = 0
                             for part in 0..<4 {

@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 /// Kernels of sequence models (decoders): rotary position embedding, attention of one query over a cache, and the

@@ -1,4 +1,5 @@
 #if arch(x86_64)
+import EffNumerics
 import _Builtin_intrinsics.intel
 
 /// Hand-written AVX2 + FMA kernels (this target is compiled with `-mavx2 -mfma -mf16c`).
@@ -49,7 +50,7 @@ public enum AVX2Kernels {
                 c += 16
             }
             var s = sum(_mm256_add_ps(a0, a1))
-            while c < columns { s += PortableRowKernels.halfToFloat(w[c]) * x[c]; c += 1 }
+            while c < columns { s += HalfPrecision.float(fromHalf: w[c]) * x[c]; c += 1 }
             output[r] = s
         }
     }

@@ -1,3 +1,4 @@
+import EffNumerics
 import EffLanguage
 import Foundation
 
@@ -52,11 +53,8 @@ struct TimingSummary {
 
     /// Seconds with an SI prefix and 3 significant digits.
     static func format(_ seconds: Double) -> String {
-        let (scale, unit): (Double, String) = seconds >= 1 ? (1, "s") : seconds >= 1e-3 ? (1e3, "ms")
-            : seconds >= 1e-6 ? (1e6, "µs") : (1e9, "ns")
-        let value = seconds * scale
-        let digits = value >= 100 ? 0 : value >= 10 ? 1 : 2
-        return String(format: "%.\(digits)f %@", value, unit)
+        let (prefix, factor) = seconds >= 1e-9 ? SIFormat.prefix(for: seconds, among: ["n", "µ", "m", ""]) : ("n", 1e-9)
+        return SIFormat.fixedSignificant(seconds / factor) + " \(prefix)s"
     }
 }
 

@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 /// A number with a physical dimension, stored in base units (joules, seconds, bytes, FLOP).
@@ -33,11 +34,8 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
 
 /// Display of quantities and plain numbers: a readable SI prefix and up to six significant digits.
 public enum QuantityFormatter {
-    /// SI prefixes applied to compound units such as `B/s` or `J/FLOP`.
-    private static let prefixes: [(symbol: String, factor: Double)] = [
-        ("p", 1e-12), ("n", 1e-9), ("µ", 1e-6), ("m", 1e-3), ("", 1),
-        ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15),
-    ]
+    /// SI prefixes applied to compound units such as `B/s` or `J/FLOP` (pico to peta).
+    private static let prefixes = SIFormat.prefixes.filter { $0.factor >= 1e-12 }
 
     public static func format(_ quantity: Quantity) -> String {
         let (amount, symbol) = displayParts(quantity)
@@ -96,25 +94,6 @@ public enum QuantityFormatter {
     /// A number as people write it: `3`, `2.5`, `0.001234`, `1.5e+20`, `inf`, `nan`.
     /// - Parameter wholeNumbersInFullBelow: whole numbers smaller than this print every digit.
     public static func formatNumber(_ value: Double, wholeNumbersInFullBelow limit: Double = 1e15) -> String {
-        if value.isNaN { return "nan" }
-        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        if value == value.rounded(), abs(value) < limit {
-            return String(Int64(value))
-        }
-        var text = String(format: "%.6g", value)
-        if text.contains("e") {
-            // 1.50000e+20 → 1.5e+20
-            let parts = text.split(separator: "e", maxSplits: 1)
-            var mantissa = String(parts[0])
-            if mantissa.contains(".") {
-                while mantissa.hasSuffix("0") { mantissa.removeLast() }
-                if mantissa.hasSuffix(".") { mantissa.removeLast() }
-            }
-            text = mantissa + "e" + parts[1]
-        } else if text.contains(".") {
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-        }
-        return text
+        SIFormat.significant(value, digits: 6, wholeNumbersInFullBelow: limit)
     }
 }

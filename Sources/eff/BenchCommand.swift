@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        _ = try Benchmark.run(configuration) { record in
+        _ = try KernelBenchmark.run(configuration) { record in
             if format == "json" {
                 if let data = try? encoder.encode(record), let line = String(data: data, encoding: .utf8) { print(line) }
             } else {

@@ -1,4 +1,5 @@
 @testable import EffKernels
+import EffNumerics
 import XCTest
 
 /// Round trips f32 → format → f32 within named error budgets.

@@ -1,6 +1,7 @@
 @testable import EffLab
 import EffCharts
 import EffLanguage
+import EffNumerics
 import XCTest
 
 /// Every chart builtin through a session: exact output for bar and scatter, shapes and errors for all.
@@ -14,7 +15,7 @@ final class ChartTests: XCTestCase {
     /// Checks that every line of a chart has exactly `width` columns.
     func assertWidth(_ text: String, _ width: Int, file: StaticString = #filePath, line: UInt = #line) {
         for row in text.split(separator: "\n") {
-            XCTAssertEqual(TextWidth.of(String(row)), width, "line \"\(row)\"", file: file, line: line)
+            XCTAssertEqual(TerminalWidth.of(String(row)), width, "line \"\(row)\"", file: file, line: line)
         }
     }
 
@@ -219,7 +220,7 @@ final class ChartTests: XCTestCase {
     func testHeatmapAndSpy() {
         let heat = runClean("heatmap([[1, 2], [3, 4]], row_labels: [\"r1\", \"r2\"], title: \"H\", width: 40)")
         XCTAssert(heat.contains("r1 ┤") && heat.contains("r2 ┤"), heat)
-        XCTAssert(heat.split(separator: "\n").allSatisfy { TextWidth.of(String($0)) <= 40 }, heat)
+        XCTAssert(heat.split(separator: "\n").allSatisfy { TerminalWidth.of(String($0)) <= 40 }, heat)
         let energy = runClean("heatmap([[1 mJ, 2 mJ], [3 mJ, 4 mJ]])")
         XCTAssert(energy.contains("mJ"), energy)
         let spy = runClean("spy([[1, 0, 0], [0, 0.001, 0], [0, 0, 1]], tolerance: 0.01)")

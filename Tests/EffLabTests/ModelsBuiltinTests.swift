@@ -60,6 +60,18 @@ final class ModelsBuiltinTests: XCTestCase {
         XCTAssertEqual(model, expected, "the builtin builds exactly the library's model for the same seed")
     }
 
+    /// The parser passes `model { }` lines on as {kind, arguments}; the builtin checks them against the registry
+    /// and points at the line.
+    func testModelBlockErrorsPointAtTheLayer() {
+        let unknown = ModelsRun("model m {\n  input 4\n  dence 10\n}").diagnostics.first
+        XCTAssertEqual(unknown?.message, "unknown layer 'dence' in model block")
+        XCTAssertEqual(unknown?.hint, "did you mean 'dense'?")
+        XCTAssertEqual(unknown?.line, 3)
+        let extra = ModelsRun("model m {\n  input 4\n  dense 10, relu, 3\n}").diagnostics.first
+        XCTAssertEqual(extra?.message, "'dense' takes at most 2 arguments (units, activation)")
+        XCTAssertEqual(extra?.line, 3)
+    }
+
     func testModelLayerErrorsNameTheLayer() {
         assertModelsError("model(input: 4, layers: [{kind: \"conv\"}])", contains: "layer 0", "unknown kind \"conv\"",
                           "dense, layernorm, dropout")

@@ -7,6 +7,7 @@ import XCTest
 struct ModelsRun {
     var output: [String] = []
     var errors: [String] = []
+    var diagnostics: [Diagnostic] = []
     /// The session, to read globals after the run.
     var session: Session?
 
@@ -25,6 +26,7 @@ struct ModelsRun {
         }
         output = lines
         errors = diagnostics.map(\.message)
+        self.diagnostics = diagnostics
         self.session = session
     }
 

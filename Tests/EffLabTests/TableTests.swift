@@ -1,6 +1,7 @@
 @testable import EffLab
 import EffLanguage
 import EffUnits
+import EffNumerics
 import XCTest
 
 final class TableTests: XCTestCase {
@@ -63,7 +64,7 @@ final class TableTests: XCTestCase {
         let long = String(repeating: "x", count: 100)
         let text = runClean("table([{name: \"\(long)\", value: 1}])", context: DisplayContext(width: 40))
         let lines = text.split(separator: "\n").map(String.init)
-        XCTAssert(lines.allSatisfy { TextWidth.of($0) <= 40 }, text)
+        XCTAssert(lines.allSatisfy { TerminalWidth.of($0) <= 40 }, text)
         XCTAssert(lines[2].hasPrefix("xxxxxxxx"), text)
         XCTAssert(lines[2].contains("…"), text)
         let ascii = runClean("table([{name: \"\(long)\", value: 1}])", context: DisplayContext(width: 40, asciiOnly: true))
@@ -81,7 +82,7 @@ final class TableTests: XCTestCase {
         let fields = (1...20).map { "column_\($0): \($0)" }.joined(separator: ", ")
         let text = runClean("table([{\(fields)}])", context: DisplayContext(width: 60))
         let lines = text.split(separator: "\n").map(String.init)
-        XCTAssert(lines.allSatisfy { TextWidth.of($0) <= 60 }, text)
+        XCTAssert(lines.allSatisfy { TerminalWidth.of($0) <= 60 }, text)
         XCTAssert(lines.last?.hasPrefix("… ") ?? false, text)
         XCTAssert(lines.last?.contains("more columns: column_") ?? false, text)
     }

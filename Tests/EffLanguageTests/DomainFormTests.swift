@@ -41,7 +41,7 @@ final class DomainFormTests: XCTestCase {
             """)
         XCTAssertEqual(diagnostics.map { $0.render() }, [])
         XCTAssertEqual(output, [
-            #"{name: "baseline", input: 64, layers: [{kind: "dense", units: 256, activation: "relu"}, {kind: "layernorm"}, {kind: "dropout", rate: 0.1}, {kind: "dense", units: 10}]}"#,
+            #"{name: "baseline", input: 64, layers: [{kind: "dense", arguments: [256, "relu"]}, {kind: "layernorm", arguments: []}, {kind: "dropout", arguments: [0.1]}, {kind: "dense", arguments: [10]}]}"#,
             "4",
         ])
     }
@@ -49,10 +49,8 @@ final class DomainFormTests: XCTestCase {
     func testModelBlockErrors() throws {
         XCTAssertEqual(try run("model m {\n  dense 10\n}").diagnostics.first?.message,
                        "model 'm' needs an 'input N' line giving the number of features")
-        let unknown = try run("model m {\n  input 4\n  dence 10\n}").diagnostics.first
-        XCTAssertEqual(unknown?.message, "unknown layer 'dence' in model block")
-        XCTAssertEqual(unknown?.hint, "did you mean 'dense'?")
-        XCTAssertEqual(unknown?.line, 3)
+        // The parser knows no layer kinds: unknown ones are reported by the model builtin (EffLabTests).
+        XCTAssertTrue(try run("model m {\n  input 4\n  dence 10\n}").diagnostics.isEmpty)
     }
 
     func testClaim() throws {

@@ -84,7 +84,7 @@ final class CompressionTests: XCTestCase {
         // Hidden neuron 1 has no outgoing weight, so it is the one removed.
         let first = try DenseLayer(inputCount: 2, outputCount: 3, weights: [1, 1, 5, 5, 2, 2], bias: [0, 0, 0], activation: .relu)
         let second = try DenseLayer(inputCount: 3, outputCount: 2, weights: [1, 0, 1, 1, 0, 1], bias: [0, 0])
-        let model = try Model(inputCount: 2, layers: [.dense(first), .dense(second)])
+        let model = try Model(inputCount: 2, layers: [first, second])
         let pruned = try model.pruned(sparsity: 0.34, structure: .neurons)
         XCTAssertEqual(pruned.layers.map(\.summary), ["dense 2→2 relu", "dense 2→2"])
         XCTAssertEqual(try pruned.logits([1, 2], count: 1), try model.logits([1, 2], count: 1))
@@ -120,8 +120,8 @@ final class CompressionTests: XCTestCase {
         // Factoring a matrix whose rank really is 1 at rank 1 is exact.
         let lowRankWeights = (0..<10).flatMap { row in (0..<12).map { Float(row % 3 + 1) * Float($0 % 4) } }  // rank 1
         let rankOne = try Model(inputCount: 12, layers: [
-            .dense(try DenseLayer(inputCount: 12, outputCount: 10, weights: lowRankWeights, bias: nil, activation: .relu)),
-            .dense(try DenseLayer(inputCount: 10, outputCount: 3, weights: [Float](repeating: 0.1, count: 30), bias: nil)),
+            (try DenseLayer(inputCount: 12, outputCount: 10, weights: lowRankWeights, bias: nil, activation: .relu)),
+            (try DenseLayer(inputCount: 10, outputCount: 3, weights: [Float](repeating: 0.1, count: 30), bias: nil)),
         ])
         let compressed = try rankOne.lowRank(1)
         let expected = try rankOne.logits(inputs, count: 3)

@@ -37,7 +37,7 @@ final class ModelTests: XCTestCase {
     func testForwardMatchesHandComputation() throws {
         let first = try DenseLayer(inputCount: 2, outputCount: 2, weights: [1, -1, 0.5, 2], bias: [0, -10], activation: .relu)
         let second = try DenseLayer(inputCount: 2, outputCount: 1, weights: [3, 1], bias: [1])
-        let model = try Model(inputCount: 2, layers: [.dense(first), .dense(second)])
+        let model = try Model(inputCount: 2, layers: [first, second])
         // x = (2, 1): first = relu(2−1, 1+2−10) = (1, 0); second = 3·1 + 0 + 1 = 4.
         XCTAssertEqual(try model.logits([2, 1], count: 1), [4])
     }
@@ -50,12 +50,12 @@ final class ModelTests: XCTestCase {
         var random = RandomGenerator(seed: 4)
         let features = (0..<20).map { _ in random.nextNormal() }
         let labels = [0, 2, 1, 2]
-        let mode = ForwardMode(training: true)
+        var context = TrainingContext(random: random, quantizedFormat: nil)
         let analytic = try model.gradients(features: features, labels: labels, teacherLogits: nil, distillation: nil,
-                                       mode: mode, random: &random).gradients
+                                           context: &context).gradients
         func loss(_ candidate: Model) throws -> Double {
-            var unused = RandomGenerator(seed: 0)
-            let logits = try candidate.forward(features, batch: 4, mode: mode, random: &unused, cache: nil)
+            var unused = TrainingContext(random: RandomGenerator(seed: 0), quantizedFormat: nil)
+            let logits = try candidate.trainingForward(features, batch: 4, context: &unused).output
             return softmaxCrossEntropy(logits: logits, labels: labels, classes: 3, teacherLogits: nil, distillation: nil).loss
         }
         let parameters = model.parameterArrays
@@ -142,11 +142,11 @@ final class DropoutTests: XCTestCase {
     func testDropoutIsIdentityAtInferenceAndScalesKeptValuesWhenTraining() throws {
         let dense = try DenseLayer(inputCount: 4, outputCount: 4, weights: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
                                    bias: nil)
-        let model = try Model(inputCount: 4, layers: [.dropout(rate: 0.5), .dense(dense)])
+        let model = try Model(inputCount: 4, layers: [DropoutLayer(rate: 0.5), dense])
         let input: [Float] = (0..<400).map { Float($0 % 4 + 1) }
         XCTAssertEqual(try model.logits(input, count: 100), input, "no dropout at inference")
-        var random = RandomGenerator(seed: 3)
-        let trained = try model.forward(input, batch: 100, mode: ForwardMode(training: true), random: &random, cache: nil)
+        var context = TrainingContext(random: RandomGenerator(seed: 3), quantizedFormat: nil)
+        let trained = try model.trainingForward(input, batch: 100, context: &context).output
         let dropped = trained.filter { $0 == 0 }.count
         XCTAssertGreaterThan(dropped, 150)
         XCTAssertLessThan(dropped, 250)

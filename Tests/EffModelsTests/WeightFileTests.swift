@@ -42,17 +42,6 @@ final class WeightFileTests: XCTestCase {
         }
     }
 
-    func testHalfConversionIsExactOnRepresentableValues() {
-        for bits in stride(from: UInt16(0), to: 0x7C00, by: 7) {
-            let value = halfToFloat(bits)
-            XCTAssertEqual(floatToHalf(value), bits, "bits \(bits)")
-            XCTAssertEqual(roundToHalf(value), value)
-        }
-        XCTAssertEqual(floatToHalf(1e6), 0x7C00)
-        XCTAssertEqual(roundToBFloat16(1.00390625), 1.0)  // tie rounds to even
-        XCTAssertEqual(roundToBFloat16(1.01171875), 1.015625)
-    }
-
     func testNumpyTrainedFixtureLoadsWithSameLogitsAndPredictions() throws {
         let fixtures = TestSupport.fixtures
         let inputs = try TensorFile.read(path: fixtures.appendingPathComponent("numpy_mlp_inputs.npy").path).tensors[0]

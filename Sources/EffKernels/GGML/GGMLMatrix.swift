@@ -1,3 +1,4 @@
+import EffNumerics
 #if arch(x86_64)
 import EffKernelsAVX2
 #endif

@@ -1,3 +1,4 @@
+import EffNumerics
 /// Portable row kernels for ggml block types, read in place: the `generic` level and the baseline for the AVX2
 /// ones (`AVX2Kernels.ggmlQ8_0` …). The int8 types take activations quantized per block of 32 (codes, f32
 /// scale, Σ codes); the float types take f32 activations. output[r] = Σ_c W[r, c]·x[c] for r in rowStart..<rowEnd.

@@ -1,3 +1,4 @@
+import EffNumerics
 import EffCharts
 import EffLanguage
 import EffUnits
@@ -118,7 +119,7 @@ enum ChartData {
 
     /// A value cut short for an error message.
     static func shortText(_ value: Value) -> String {
-        TextWidth.truncate(TextWidth.singleLine(value.display()), to: 40, ascii: false)
+        TerminalWidth.truncate(TerminalWidth.singleLine(value.display()), to: 40, ascii: false)
     }
 
     /// Whether the value is a number, a quantity or nil (a missing number).

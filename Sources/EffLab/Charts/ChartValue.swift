@@ -1,3 +1,4 @@
+import EffNumerics
 import EffCharts
 import EffLanguage
 
@@ -51,7 +52,7 @@ public final class ChartValue: EffObject {
             let options = layout.renderOptions(for: context)
             let text = try chart.render(options)
             // Units such as µJ come from eff's display; the ASCII canvas spells them the way eff reads them (uJ).
-            return options.canvas == .ascii ? TextWidth.asciiUnits(text) : text
+            return options.canvas == .ascii ? asciiUnits(text) : text
         } catch let error as ChartError {
             throw ChartValue.runtimeError(error, function: kind, widthGiven: layout.width != nil)
         }

@@ -59,11 +59,12 @@ enum EnergyLabels {
         return "\(source)"
     }
 
-    /// "dense 1 (64→128, f32)", "layernorm 2", … one name per layer, in order.
+    /// "0 dense 64→128 f32", "1 layernorm", … one name per layer, in order (shape and format for layers with
+    /// quantizable weights).
     static func layerNames(_ model: Model) -> [String] {
         model.summary.rows.map { row in
             var name = "\(row.index) \(row.kind)"
-            if row.kind == "dense" { name += " \(row.inputs)→\(row.outputs)" + (row.format.map { " \($0.rawValue)" } ?? "") }
+            if let format = row.format { name += " \(row.inputs)→\(row.outputs) \(format.rawValue)" }
             return name
         }
     }

@@ -7,11 +7,6 @@ enum ModelBuiltins {
     static let list: [Builtin] = [mlpBuiltin, modelBuiltin, likeBuiltin, evaluateBuiltin, predictBuiltin,
                                   summaryBuiltin, weightsBuiltin, weightMatrixBuiltin, loadBuiltin]
 
-    /// The layer kinds `model(layers: …)` accepts, with the fields each may have.
-    static let layerFields: [(kind: String, fields: [String])] = [
-        ("dense", ["kind", "units", "activation"]), ("layernorm", ["kind"]), ("dropout", ["kind", "rate"]),
-    ]
-
     static let mlpBuiltin = Builtin(
         "mlp", [.required("widths"), .optional("activation", .string("relu")), .optional("seed", .number(42)),
                 .optional("name", .string("mlp"))], category: "models",
@@ -36,8 +31,11 @@ enum ModelBuiltins {
     static let modelBuiltin = Builtin(
         "model", [.required("input"), .required("layers"), .optional("name", .string("model")),
                   .optional("seed", .number(42))], category: "models",
-        summary: "A model from layer records: {kind: \"dense\", units, activation}, {kind: \"layernorm\"}, {kind: \"dropout\", rate}.",
-        example: "model(input: 4, layers: [{kind: \"dense\", units: 16, activation: \"relu\"}, {kind: \"dense\", units: 3}], name: \"small\")"
+        summary: "A model from layer records: " + LayerKind.all.map { kind in
+            "{kind: \"\(kind.name)\"" + kind.fields.map { ", \($0.name)" }.joined() + "}"
+        }.joined(separator: ", ") + ".",
+        example: "model(input: 4, layers: [{kind: \"\(DenseLayer.kind.name)\", units: 16, activation: \"relu\"}, "
+            + "{kind: \"\(DenseLayer.kind.name)\", units: 3}], name: \"small\")"
     ) { arguments in
         let input = try arguments.integer("model", "input", in: 1...Model.maximumWidth)
         let specs = try arguments.list("layers").enumerated().map { index, value in
@@ -50,48 +48,55 @@ enum ModelBuiltins {
         }))
     }
 
-    /// One `model(layers:)` record as a layer spec, with errors naming the layer and field.
+    /// One `model(layers:)` element as a layer spec: a record `{kind: NAME, FIELD: value, …}` or, from a
+    /// `model { }` block, `{kind: NAME, arguments: [values in field order]}`. Kinds and fields come from the
+    /// registry (`LayerKind.all`); each kind checks its own values when the model is built.
     static func layerSpec(_ value: Value, index: Int) throws -> LayerSpec {
         let place = "model: layer \(index)"
+        let kinds = LayerKind.all
         guard case .record(let record) = value else {
-            throw RuntimeError("\(place) must be a record such as {kind: \"dense\", units: 10}, got \(value.typeName)",
-                               argument: "layers")
+            throw RuntimeError("\(place) must be a record such as \(kinds[0].example), got \(value.typeName)",
+                               argument: "layers", element: index)
         }
         guard case .string(let kindText)? = record["kind"] else {
-            throw RuntimeError("\(place) needs a kind: \(layerFields.map { "\"\($0.kind)\"" }.joined(separator: ", "))",
-                               argument: "layers")
+            throw RuntimeError("\(place) needs a kind: \(kinds.map { "\"\($0.name)\"" }.joined(separator: ", "))",
+                               argument: "layers", element: index)
         }
-        let kind = kindText.lowercased()
-        guard let allowed = layerFields.first(where: { $0.kind == kind })?.fields else {
+        let positional = record["arguments"]
+        guard let kind = LayerKind.named(kindText) else {
+            if positional != nil {  // a line of a model { } block
+                throw RuntimeError("unknown layer '\(kindText)' in model block", argument: "layers", element: index,
+                                   hint: Suggestions.hint(for: kindText, among: ["input"] + kinds.map(\.name), listing: true))
+            }
             throw RuntimeError("\(place): unknown kind \"\(kindText)\"; choose one of: "
-                + layerFields.map(\.kind).joined(separator: ", "), argument: "layers")
+                + kinds.map(\.name).joined(separator: ", "), argument: "layers", element: index)
         }
-        if let extra = record.names.first(where: { !allowed.contains($0) }) {
-            throw RuntimeError("\(place): a \(kind) layer has no field '\(extra)' (fields: \(allowed.joined(separator: ", ")))",
-                               argument: "layers")
+        var given: [(field: String, value: Value)] = []
+        if case .list(let values)? = positional {
+            guard values.count <= kind.fields.count else {
+                let fields = kind.fields.map(\.name)
+                throw RuntimeError("'\(kind.name)' takes at most \(fields.count) argument\(fields.count == 1 ? "" : "s") "
+                    + "(\(fields.joined(separator: ", ")))", argument: "layers", element: index)
+            }
+            given = zip(kind.fields, values).map { ($0.name, $1) }
+        } else {
+            given = record.names.filter { $0 != "kind" }.map { ($0, record[$0] ?? .nilValue) }
         }
-        switch kind {
-        case "dense":
-            guard let units = record["units"]?.wholeNumber, units >= 1, units <= Model.maximumWidth else {
-                throw RuntimeError("\(place): dense needs 'units', a whole number in 1…\(Model.maximumWidth)",
-                                   argument: "layers")
+        var arguments: [String: LayerArgument] = [:]
+        for (field, fieldValue) in given {
+            guard kind.fields.contains(where: { $0.name == field }) else {
+                throw RuntimeError("\(place): a \(kind.name) layer has no field '\(field)' (fields: "
+                    + (["kind"] + kind.fields.map(\.name)).joined(separator: ", ") + ")", argument: "layers", element: index)
             }
-            var activation = Activation.none
-            if let activationValue = record["activation"] {
-                guard case .string(let text) = activationValue else {
-                    throw RuntimeError("\(place): 'activation' must be a string such as \"relu\"", argument: "layers")
-                }
-                activation = try LabModelBuiltins.passingErrors("model", argument: "layers") { try Activation.named(text) }
+            switch fieldValue {
+            case .number(let number): arguments[field] = .number(number)
+            case .string(let text): arguments[field] = .name(text)
+            default:
+                throw RuntimeError("\(place): '\(field)' must be a number or a name, got \(fieldValue.typeName)",
+                                   argument: "layers", element: index)
             }
-            return .dense(units: units, activation: activation)
-        case "layernorm":
-            return .layerNorm
-        default:
-            guard case .number(let rate)? = record["rate"], rate >= 0, rate < 1 else {
-                throw RuntimeError("\(place): dropout needs 'rate', a number in [0, 1)", argument: "layers")
-            }
-            return .dropout(rate: rate)
         }
+        return LayerSpec(kind: kind.name, arguments: arguments)
     }
 
     static let likeBuiltin = Builtin(
@@ -183,23 +188,12 @@ enum ModelBuiltins {
         let model = try arguments.model("weights", "model").model
         var records: [Value] = []
         for (index, layer) in model.layers.enumerated() {
-            switch layer {
-            case .dense(let dense):
-                let nonzero = Double(dense.nonzeroWeightCount) / Double(max(1, dense.weights.count))
-                records.append(.record(Record([
-                    ("layer", .number(Double(index))), ("kind", .string("dense")),
-                    ("shape", .list([.number(Double(dense.outputCount)), .number(Double(dense.inputCount))])),
-                    ("format", .string(dense.format.rawValue)), ("nonzero", .number(nonzero)),
-                ])))
-            case .layerNorm(let norm):
-                records.append(.record(Record([
-                    ("layer", .number(Double(index))), ("kind", .string("layernorm")),
-                    ("shape", .list([.number(Double(norm.featureCount))])), ("format", .string("f32")),
-                    ("nonzero", .number(1)),
-                ])))
-            case .dropout:
-                continue
-            }
+            guard let info = layer.weightInfo else { continue }
+            records.append(.record(Record([
+                ("layer", .number(Double(index))), ("kind", .string(type(of: layer).kind.name)),
+                ("shape", .list(info.shape.map { .number(Double($0)) })), ("format", .string(info.format.rawValue)),
+                ("nonzero", .number(info.nonzero)),
+            ])))
         }
         return .list(records)
     }

@@ -1,3 +1,4 @@
+import EffNumerics
 import EffKernels
 import EffLanguage
 import EffModels
@@ -48,14 +49,9 @@ enum LabFormat {
 
     /// Bytes with three significant digits and an SI prefix: `37.6 kB`. // bytes
     static func bytes(_ count: Int) -> String {
-        let units: [(String, Double)] = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3)]
-        let value = Double(count)
-        for (symbol, factor) in units where value >= factor {
-            let scaled = value / factor
-            let decimals = scaled >= 100 ? 0 : (scaled >= 10 ? 1 : 2)
-            return fixed(scaled, digits: decimals) + " " + symbol
-        }
-        return "\(count) B"
+        guard count >= 1000 else { return "\(count) B" }
+        let (prefix, factor) = SIFormat.prefix(for: Double(count), among: ["k", "M", "G"])
+        return SIFormat.fixedSignificant(Double(count) / factor) + " \(prefix)B"
     }
 }
 

@@ -1,3 +1,4 @@
+import EffNumerics
 import EffLanguage
 
 /// A table as aligned text for the prompt, scripts and notebooks.
@@ -29,9 +30,9 @@ enum TableText {
 
         let shownRows = Array(table.rows.prefix(maximumRows))
         let cells: [[String]] = shownRows.map { row in
-            row.map { ascii ? TextWidth.asciiUnits(cellText($0)) : cellText($0) }
+            row.map { ascii ? asciiUnits(cellText($0)) : cellText($0) }
         }
-        let headers = table.columns.map(TextWidth.singleLine)
+        let headers = table.columns.map(TerminalWidth.singleLine)
         let rightAligned: [Bool] = table.columns.indices.map { column in
             var sawNumber = false
             for row in table.rows {
@@ -46,7 +47,7 @@ enum TableText {
 
         // Natural widths, then shrink the widest columns until the line fits.
         var widths: [Int] = table.columns.indices.map { column in
-            cells.reduce(TextWidth.of(headers[column])) { max($0, TextWidth.of($1[column])) }
+            cells.reduce(TerminalWidth.of(headers[column])) { max($0, TerminalWidth.of($1[column])) }
         }
         let floors = widths.map { min($0, minimumColumnWidth) }
         func lineWidth(_ count: Int) -> Int { widths.prefix(count).reduce(0, +) + gap * max(0, count - 1) }
@@ -62,8 +63,8 @@ enum TableText {
 
         func line(_ texts: [String]) -> String {
             let parts = (0..<shownColumns).map { column in
-                TextWidth.pad(
-                    TextWidth.truncate(texts[column], to: widths[column], ascii: ascii), to: widths[column],
+                TerminalWidth.pad(
+                    TerminalWidth.truncate(texts[column], to: widths[column], ascii: ascii), to: widths[column],
                     rightAligned: rightAligned[column])
             }
             return trimmedRight(parts.joined(separator: String(repeating: " ", count: gap)))
@@ -72,7 +73,7 @@ enum TableText {
         /// A body row: text cells wider than their column wrap at spaces; the row is as tall as its tallest cell.
         func rowLines(_ texts: [String]) -> [String] {
             let pieces: [[String]] = (0..<shownColumns).map { column in
-                guard !rightAligned[column], TextWidth.of(texts[column]) > widths[column] else { return [texts[column]] }
+                guard !rightAligned[column], TerminalWidth.of(texts[column]) > widths[column] else { return [texts[column]] }
                 return wrapCell(texts[column], width: widths[column], ascii: ascii)
             }
             let height = pieces.map(\.count).max() ?? 1
@@ -92,8 +93,8 @@ enum TableText {
         if shownColumns < table.columns.count {
             let hidden = table.columns[shownColumns...]
             let note = "\(ellipsis) \(hidden.count) more column\(hidden.count == 1 ? "" : "s"): "
-                + hidden.map(TextWidth.singleLine).joined(separator: ", ")
-            lines.append(TextWidth.truncate(note, to: width, ascii: ascii))
+                + hidden.map(TerminalWidth.singleLine).joined(separator: ", ")
+            lines.append(TerminalWidth.truncate(note, to: width, ascii: ascii))
         }
         return lines.joined(separator: "\n")
     }
@@ -105,7 +106,7 @@ enum TableText {
         var current = ""
         for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
             let candidate = current.isEmpty ? word : current + " " + word
-            if TextWidth.of(candidate) <= width {
+            if TerminalWidth.of(candidate) <= width {
                 current = candidate
             } else {
                 if !current.isEmpty { lines.append(current) }
@@ -117,16 +118,16 @@ enum TableText {
             lines = Array(lines.prefix(maximumCellLines))
             lines[maximumCellLines - 1] += " " + String(repeating: "x", count: width)  // forces the cut mark
         }
-        return lines.map { TextWidth.truncate($0, to: width, ascii: ascii) }
+        return lines.map { TerminalWidth.truncate($0, to: width, ascii: ascii) }
     }
 
     /// The text of one cell: strings without quotes, numbers and quantities as eff prints them, nil empty.
     static func cellText(_ value: Value) -> String {
         switch value {
         case .nilValue: return ""
-        case .string(let text): return TextWidth.singleLine(text)
+        case .string(let text): return TerminalWidth.singleLine(text)
         case .object(let object): return "<\(object.typeName)>"
-        default: return TextWidth.singleLine(value.text())
+        default: return TerminalWidth.singleLine(value.text())
         }
     }
 

@@ -58,11 +58,21 @@ public struct RuntimeError: Error {
     public let hint: String?
     /// Which argument was wrong, so the caret can point at it.
     public let argument: String?
+    /// Which element of that argument was wrong, when the argument is written as a list literal (`[a, b]`).
+    public let element: Int?
 
     public init(_ message: String, hint: String? = nil, argument: String? = nil) {
         self.message = message
         self.hint = hint
         self.argument = argument
+        self.element = nil
+    }
+
+    public init(_ message: String, argument: String, element: Int, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+        self.argument = argument
+        self.element = element
     }
 }
 

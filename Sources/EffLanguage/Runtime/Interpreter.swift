@@ -272,16 +272,22 @@ public final class Interpreter {
             let callee = try evaluate(calleeExpression, environment)
             var positional: [(Value, Span)] = []
             var named: [(String, Value, Span)] = []
+            var elementSpans: [String: [Span]] = [:]  // labelled list literals, so errors can point at an element
             for argument in arguments {
                 let value = try evaluate(argument.value, environment)
-                if let label = argument.label { named.append((label, value, argument.span)) }
-                else { positional.append((value, argument.span)) }
+                if let label = argument.label {
+                    named.append((label, value, argument.span))
+                    if case .list(let elements, _) = argument.value { elementSpans[label] = elements.map(\.span) }
+                } else {
+                    positional.append((value, argument.span))
+                }
             }
             defer {  // temporaries: deep arguments are freed without recursion (Value.dismantle)
                 for index in positional.indices { Value.dismantle(&positional[index].0) }
                 for index in named.indices { Value.dismantle(&named[index].1) }
             }
-            return try call(callee, positional: positional, named: named, at: span, calleeSpan: calleeExpression.span)
+            return try call(callee, positional: positional, named: named, at: span, calleeSpan: calleeExpression.span,
+                            elementSpans: elementSpans)
         case .index(let baseExpression, let indexExpression, let span):
             var base = try evaluate(baseExpression, environment)
             defer { Value.dismantle(&base) }
@@ -382,7 +388,7 @@ public final class Interpreter {
     }
 
     private func call(_ callee: Value, positional: [(Value, Span)], named: [(String, Value, Span)],
-                      at span: Span, calleeSpan: Span) throws -> Value {
+                      at span: Span, calleeSpan: Span, elementSpans: [String: [Span]] = [:]) throws -> Value {
         try checkInterrupt(span)
         switch callee {
         case .builtin(let builtin):
@@ -396,6 +402,9 @@ public final class Interpreter {
                         location = positional[index].1
                     } else if let match = named.first(where: { $0.0 == argument }) {
                         location = match.2
+                    }
+                    if let element = error.element, let spans = elementSpans[argument], spans.indices.contains(element) {
+                        location = spans[element]
                     }
                 }
                 throw Diagnostic(.runtime, error.message, at: location, hint: error.hint)

@@ -1,6 +1,6 @@
 /// "Did you mean …?" hints from edit distance.
-enum Suggestions {
-    static func hint(for name: String, among candidates: [String], listing: Bool = false) -> String? {
+public enum Suggestions {
+    public static func hint(for name: String, among candidates: [String], listing: Bool = false) -> String? {
         let limit = max(1, name.count / 3)
         var best: (name: String, distance: Int)? = nil
         for candidate in candidates.sorted() where candidate != name {

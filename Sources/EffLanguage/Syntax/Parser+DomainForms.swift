@@ -2,22 +2,18 @@
 /// remain ordinary names elsewhere.
 ///
 ///     model baseline {            let baseline = model(name: "baseline", input: 64, layers: [
-///       input 64                     {kind: "dense", units: 256, activation: "relu"},
-///       dense 256, relu       →      {kind: "dense", units: 10}])
+///       input 64                     {kind: "dense", arguments: [256, "relu"]},
+///       dense 256, relu       →      {kind: "dense", arguments: [10]}])
 ///       dense 10
 ///     }
+///
+/// The parser knows no layer kinds: every line but `input N` becomes a `{kind, arguments}` record, and the
+/// `model` builtin (EffLab) checks kinds and arguments against its layer registry.
 ///
 ///     claim tern vs base on test: energy <= 1/100 and accuracy >= 0
 ///       → claim(tern, base, test, [{metric: "energy", relation: "<=", bound: 1/100},
 ///                                  {metric: "accuracy", relation: ">=", bound: 0}])
 extension Parser {
-    /// The layer kinds a model block accepts, with what their arguments mean.
-    static let layerKinds: [String: [String]] = [
-        "dense": ["units", "activation"],
-        "layernorm": [],
-        "dropout": ["rate"],
-    ]
-
     /// The relations a claim condition may use.
     static let claimRelations: [Symbol: String] = [.lessEqual: "<=", .less: "<", .greaterEqual: ">=", .greater: ">"]
 
@@ -44,13 +40,13 @@ extension Parser {
         while !check(.rightBrace) {
             if isAtEnd { throw failure("unclosed model block: expected '}'", at: open.span) }
             guard case .identifier(let kind) = peek.kind else {
-                throw failure("expected a layer (input, dense, layernorm, dropout), found \(describe(peek))", at: peek.span)
+                throw failure("expected 'input N' or a layer (a kind and its arguments), found \(describe(peek))", at: peek.span)
             }
             let kindToken = advance()
             var arguments: [Expression] = []
             if !(atNewline || check(.semicolon) || check(.rightBrace)) {
                 repeat {
-                    // A bare name such as `relu` is the activation's name, not a variable.
+                    // A bare name such as `relu` is passed as a name (a string), not read as a variable.
                     if case .identifier(let word) = peek.kind, !isCallOrAccessAhead() {
                         arguments.append(.string([.text(word)], advance().span))
                     } else {
@@ -63,17 +59,9 @@ extension Parser {
                     throw failure("'input' takes one number, the number of input features", at: kindToken.span)
                 }
                 input = arguments[0]
-            } else if let fields = Parser.layerKinds[kind] {
-                guard arguments.count <= fields.count else {
-                    throw failure("'\(kind)' takes at most \(fields.count) argument\(fields.count == 1 ? "" : "s") (\(fields.joined(separator: ", ")))",
-                                  at: kindToken.span)
-                }
-                var record: [(name: String, value: Expression)] = [("kind", .string([.text(kind)], kindToken.span))]
-                for (field, argument) in zip(fields, arguments) { record.append((field, argument)) }
-                layers.append(.record(record, kindToken.span))
             } else {
-                throw failure("unknown layer '\(kind)' in model block", at: kindToken.span,
-                              hint: Suggestions.hint(for: kind, among: ["input"] + Parser.layerKinds.keys.sorted(), listing: true))
+                layers.append(.record([("kind", .string([.text(kind)], kindToken.span)),
+                                       ("arguments", .list(arguments, kindToken.span))], kindToken.span))
             }
             skipSeparators()
         }

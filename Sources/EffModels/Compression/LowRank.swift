@@ -6,16 +6,16 @@ extension Model {
     /// with W ≈ (U·√Σ)(√Σ·Vᵀ) from the `rank` largest singular values. Other layers are kept.
     public func lowRank(_ rank: Int) throws -> Model {
         guard rank >= 1 else { throw ModelsError(.model, "lowrank: rank must be at least 1, got \(rank)") }
-        var layers: [Layer] = []
+        var layers: [any Layer] = []
         for layer in self.layers {
-            guard case .dense(let dense) = layer, rank < min(dense.inputCount, dense.outputCount) else {
+            guard let dense = layer as? DenseLayer, rank < min(dense.inputCount, dense.outputCount) else {
                 layers.append(layer)
                 continue
             }
             let (left, right) = truncatedFactors(dense.weights, rows: dense.outputCount, columns: dense.inputCount, rank: rank)
-            layers.append(.dense(try DenseLayer(inputCount: dense.inputCount, outputCount: rank, weights: right, bias: nil)))
-            layers.append(.dense(try DenseLayer(inputCount: rank, outputCount: dense.outputCount, weights: left,
-                                                bias: dense.bias, activation: dense.activation)))
+            layers.append(try DenseLayer(inputCount: dense.inputCount, outputCount: rank, weights: right, bias: nil))
+            layers.append(try DenseLayer(inputCount: rank, outputCount: dense.outputCount, weights: left,
+                                         bias: dense.bias, activation: dense.activation))
         }
         return try Model(name: "\(name).rank\(rank)", inputCount: inputCount, layers: layers, classNames: classNames)
     }

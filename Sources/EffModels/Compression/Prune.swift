@@ -58,11 +58,12 @@ extension Model {
         let denseIndices = denseLayers.map(\.index)
         for (position, layerIndex) in denseIndices.dropLast().enumerated() {
             let nextIndex = denseIndices[position + 1]
-            if layers[(layerIndex + 1)..<nextIndex].contains(where: { if case .layerNorm = $0 { return true } else { return false } }) {
-                throw ModelsError(.model, "prune neurons: layer \(layerIndex) feeds a layernorm; removing neurons would change "
-                    + "its statistics (prune unstructured or 2:4 instead)")
+            // A layer with per-feature parameters in between (a normalization) would see other statistics.
+            if let between = layers[(layerIndex + 1)..<nextIndex].first(where: { $0.parameterCount > 0 }) {
+                throw ModelsError(.model, "prune neurons: layer \(layerIndex) feeds a \(type(of: between).kind.name); removing "
+                    + "neurons would change its statistics (prune unstructured or 2:4 instead)")
             }
-            guard case .dense(let current) = layers[layerIndex], case .dense(let next) = layers[nextIndex] else { continue }
+            guard let current = layers[layerIndex] as? DenseLayer, let next = layers[nextIndex] as? DenseLayer else { continue }
             let scores: [Double] = (0..<current.outputCount).map { neuron in
                 var incoming = 0.0, outgoing = 0.0
                 for column in 0..<current.inputCount {
@@ -90,8 +91,8 @@ extension Model {
             if let mask = next.mask {
                 narrowed.mask = (0..<next.outputCount).flatMap { row in kept.map { mask[row * next.inputCount + $0] } }
             }
-            layers[layerIndex] = .dense(shrunk)
-            layers[nextIndex] = .dense(narrowed)
+            layers[layerIndex] = shrunk
+            layers[nextIndex] = narrowed
         }
         var model = try Model(name: name, inputCount: inputCount, layers: layers, classNames: classNames)
         model.name = name
@@ -111,4 +112,14 @@ extension DenseLayer {
         }
         return copy
     }
+}
+
+/// How a pruned layer's zeros are arranged.
+public enum SparsityStructure: String, CaseIterable, Sendable {
+    /// Any weights may be zero (smallest magnitudes removed).
+    case unstructured
+    /// Two of every four consecutive weights in a row are zero (NVIDIA 2:4).
+    case twoOfFour = "2:4"
+    /// Whole hidden neurons removed (the model gets smaller, no zeros remain).
+    case neurons
 }

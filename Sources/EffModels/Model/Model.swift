@@ -16,38 +16,25 @@ public struct Model: Sendable, Equatable {
     public var name: String
     /// Number of input features.
     public let inputCount: Int
-    /// The layers, applied in order.
-    public internal(set) var layers: [Layer]
+    /// The layers, applied in order (one type per kind, see Layers/).
+    public internal(set) var layers: [any Layer]
     /// Class names for the outputs, when known (e.g. from the training data).
     public var classNames: [String]?
 
     /// Creates a model from explicit layers, checking that widths chain.
-    public init(name: String = "model", inputCount: Int, layers: [Layer], classNames: [String]? = nil) throws {
+    public init(name: String = "model", inputCount: Int, layers: [any Layer], classNames: [String]? = nil) throws {
         guard inputCount > 0, inputCount <= Model.maximumWidth else {
             throw ModelsError(.model, "model '\(name)': input width must be in 1…\(Model.maximumWidth), got \(inputCount)")
         }
         var width = inputCount
         for (index, layer) in layers.enumerated() {
-            switch layer {
-            case .dense(let dense):
-                guard dense.inputCount == width else {
-                    throw ModelsError(.model, "model '\(name)', layer \(index) (\(layer.summary)): expects \(dense.inputCount) "
-                        + "inputs but receives \(width)")
-                }
-                width = dense.outputCount
-            case .layerNorm(let norm):
-                guard norm.featureCount == width else {
-                    throw ModelsError(.model, "model '\(name)', layer \(index): layernorm of \(norm.featureCount) "
-                        + "features after a layer of width \(width)")
-                }
-            case .dropout(let rate):
-                guard rate >= 0, rate < 1 else {
-                    throw ModelsError(.model, "model '\(name)', layer \(index): dropout rate must be in [0, 1), got \(rate)")
-                }
+            if let mismatch = layer.mismatch(inputWidth: width) {
+                throw ModelsError(.model, "model '\(name)', layer \(index)" + mismatch)
             }
+            width = layer.outputWidth(inputWidth: width)
         }
-        guard layers.contains(where: { if case .dense = $0 { return true } else { return false } }) else {
-            throw ModelsError(.model, "model '\(name)' has no dense layer")
+        guard layers.contains(where: { $0 is DenseLayer }) else {
+            throw ModelsError(.model, "model '\(name)' has no \(DenseLayer.kind.name) layer")
         }
         self.name = name
         self.inputCount = inputCount
@@ -55,37 +42,26 @@ public struct Model: Sendable, Equatable {
         self.classNames = classNames
     }
 
-    /// Builds a model from specs with freshly initialized weights.
-    ///
-    /// Weights are uniform in ±√(6/inputs) (He) before relu/gelu and ±√(6/(inputs+outputs)) (Glorot)
-    /// otherwise; biases start at zero. The same seed gives the same weights bit for bit.
+    /// Builds a model from specs with freshly initialized weights (each kind's own initialization, drawn in
+    /// layer order from one random stream: the same seed gives the same weights bit for bit).
     public init(name: String = "model", inputCount: Int, specs: [LayerSpec], seed: UInt64) throws {
         var random = RandomGenerator(seed: seed)
         var width = inputCount
-        var layers: [Layer] = []
+        var layers: [any Layer] = []
         guard inputCount > 0, inputCount <= Model.maximumWidth else {
             throw ModelsError(.model, "model '\(name)': input width must be in 1…\(Model.maximumWidth), got \(inputCount)")
         }
         for (index, spec) in specs.enumerated() {
-            switch spec {
-            case .dense(let units, let activation):
-                guard units > 0, units <= Model.maximumWidth else {
-                    throw ModelsError(.model, "model '\(name)', layer \(index): dense width must be in 1…\(Model.maximumWidth), got \(units)")
+            do {
+                guard let kind = LayerKind.named(spec.kind) else {
+                    throw ModelsError(.model, "unknown layer kind '\(spec.kind)'; choose one of: "
+                        + LayerKind.all.map(\.name).joined(separator: ", "))
                 }
-                guard width.multipliedReportingOverflow(by: units).partialValue <= Model.maximumLayerWeights,
-                      !width.multipliedReportingOverflow(by: units).overflow else {
-                    throw ModelsError(.model, "model '\(name)', layer \(index): \(width)×\(units) weights is too large")
-                }
-                let fanSum = activation == .relu || activation == .gelu ? width : width + units
-                let bound = (6 / Float(fanSum)).squareRoot()
-                let weights = (0..<(width * units)).map { _ in (random.nextFloat() * 2 - 1) * bound }
-                layers.append(.dense(try DenseLayer(inputCount: width, outputCount: units, weights: weights,
-                                                    bias: [Float](repeating: 0, count: units), activation: activation)))
-                width = units
-            case .layerNorm:
-                layers.append(.layerNorm(try LayerNormLayer(featureCount: width)))
-            case .dropout(let rate):
-                layers.append(.dropout(rate: rate))
+                let layer = try kind.layer(spec.arguments, inputWidth: width, random: &random)
+                layers.append(layer)
+                width = layer.outputWidth(inputWidth: width)
+            } catch let error as ModelsError {
+                throw ModelsError(.model, "model '\(name)', layer \(index): \(error.message)")
             }
         }
         try self.init(name: name, inputCount: inputCount, layers: layers)
@@ -105,20 +81,20 @@ public struct Model: Sendable, Equatable {
     }
 
     /// The layer specs this model was built from (with current activations), for building a twin.
-    public var specs: [LayerSpec] {
-        layers.map { layer in
-            switch layer {
-            case .dense(let dense): return .dense(units: dense.outputCount, activation: dense.activation)
-            case .layerNorm: return .layerNorm
-            case .dropout(let rate): return .dropout(rate: rate)
-            }
-        }
+    public var specs: [LayerSpec] { layers.map(\.spec) }
+
+    /// Number of outputs (classes): the last layer's output width.
+    public var outputCount: Int {
+        layers.reduce(inputCount) { width, layer in layer.outputWidth(inputWidth: width) }
     }
 
-    /// Number of outputs (classes).
-    public var outputCount: Int {
-        for layer in layers.reversed() { if case .dense(let dense) = layer { return dense.outputCount } }
-        return inputCount
+    /// The width of the inputs each layer receives, in order.
+    public var layerInputWidths: [Int] {
+        var width = inputCount
+        return layers.map { layer in
+            defer { width = layer.outputWidth(inputWidth: width) }
+            return width
+        }
     }
 
     /// Number of learnable values in all layers.
@@ -126,14 +102,18 @@ public struct Model: Sendable, Equatable {
 
     /// The dense layers with their positions in `layers`.
     public var denseLayers: [(index: Int, layer: DenseLayer)] {
-        layers.enumerated().compactMap { index, layer in
-            if case .dense(let dense) = layer { return (index, dense) } else { return nil }
-        }
+        layers.enumerated().compactMap { index, layer in (layer as? DenseLayer).map { (index, $0) } }
     }
 
     /// Replaces the dense layer at `index` (which must hold a dense layer of the same shape).
     mutating func replaceDense(at index: Int, with dense: DenseLayer) {
-        layers[index] = .dense(dense)
+        layers[index] = dense
+    }
+
+    public static func == (lhs: Model, rhs: Model) -> Bool {
+        lhs.name == rhs.name && lhs.inputCount == rhs.inputCount && lhs.classNames == rhs.classNames
+            && lhs.layers.count == rhs.layers.count
+            && zip(lhs.layers, rhs.layers).allSatisfy { $0.isEqual(to: $1) }
     }
 }
 
@@ -141,7 +121,7 @@ extension Model: CustomStringConvertible {
     /// A one-line summary, e.g. `model mlp: 64 → dense 128 relu → dense 10, 9,610 parameters, f32`.
     public var description: String {
         let formats = Set(denseLayers.map { $0.layer.format.rawValue }).sorted().joined(separator: "/")
-        return "model \(name): \(inputCount) → " + layers.map(\.summary).joined(separator: " → ")
+        return "model \(name): \(inputCount) → " + layers.map(\.description).joined(separator: " → ")
             + ", \(parameterCount) parameters, \(formats)"
     }
 }

@@ -6,13 +6,13 @@ public struct ModelSummary: Sendable, Equatable {
     public struct Row: Sendable, Equatable {
         /// Position in `Model.layers`.
         public let index: Int
-        /// `dense`, `layernorm` or `dropout`.
+        /// The layer kind's name (`LayerKind.name`).
         public let kind: String
         /// Input and output widths.
         public let inputs: Int, outputs: Int
         /// The activation after a dense layer ("none" otherwise).
         public let activation: String
-        /// Weight format of a dense layer (nil for other layers).
+        /// Weight format of a layer with quantizable weights (nil for other layers).
         public let format: WeightFormat?
         /// Learnable values.
         public let parameters: Int
@@ -47,29 +47,12 @@ public struct ModelSummary: Sendable, Equatable {
 extension Model {
     /// The model's summary table.
     public var summary: ModelSummary {
-        var rows: [ModelSummary.Row] = []
-        var width = inputCount
         let works = layerWork(batch: 1)
-        for (index, layer) in layers.enumerated() {
-            switch layer {
-            case .dense(let dense):
-                let biasBytes = (dense.bias?.count ?? 0) * 4
-                rows.append(.init(index: index, kind: "dense", inputs: dense.inputCount, outputs: dense.outputCount,
-                                  activation: dense.activation.rawValue, format: dense.format, parameters: dense.parameterCount,
-                                  nonzeroParameters: dense.nonzeroWeightCount + (dense.bias?.count ?? 0),
-                                  bytes: dense.weightBytes + biasBytes,
-                                  work: works[index]))
-                width = dense.outputCount
-            case .layerNorm(let norm):
-                rows.append(.init(index: index, kind: "layernorm", inputs: width, outputs: width, activation: "none",
-                                  format: nil, parameters: 2 * norm.featureCount, nonzeroParameters: 2 * norm.featureCount,
-                                  bytes: 8 * norm.featureCount, work: works[index]))
-            case .dropout:
-                rows.append(.init(index: index, kind: "dropout", inputs: width, outputs: width, activation: "none",
-                                  format: nil, parameters: 0, nonzeroParameters: 0, bytes: 0, work: works[index]))
-            }
+        let rows = zip(layers, layerInputWidths).enumerated().map { index, entry in
+            entry.0.summaryRow(index: index, inputWidth: entry.1, work: works[index])
         }
-        let otherBytes = rows.filter { $0.kind != "dense" }.reduce(0) { $0 + $1.bytes }
+        // Everything but the dense weights stays as it is whatever the format: other layers' bytes and biases.
+        let otherBytes = rows.filter { $0.format == nil }.reduce(0) { $0 + $1.bytes }
             + denseLayers.reduce(0) { $0 + ($1.layer.bias?.count ?? 0) * 4 }
         let byFormat = WeightFormat.allCases.map { format in
             (format, otherBytes + denseLayers.reduce(0) {

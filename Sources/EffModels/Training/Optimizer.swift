@@ -73,61 +73,21 @@ struct OptimizerState {
 }
 
 extension Model {
-    /// All learnable tensors in a fixed order: per layer, dense weights then bias; layernorm gain then shift.
-    var parameterArrays: [[Float]] {
-        var arrays: [[Float]] = []
-        for layer in layers {
-            switch layer {
-            case .dense(let dense):
-                arrays.append(dense.weights)
-                if let bias = dense.bias { arrays.append(bias) }
-            case .layerNorm(let norm):
-                arrays.append(norm.gain)
-                arrays.append(norm.shift)
-            case .dropout: break
-            }
-        }
-        return arrays
-    }
+    /// All learnable tensors in a fixed order: per layer, its `parameters` (dense: weights then bias;
+    /// normalizations: gain then shift).
+    var parameterArrays: [[Float]] { layers.flatMap(\.parameters) }
 
     /// Whether weight decay applies to each tensor of `parameterArrays` (dense weights only).
-    var parameterDecays: [Bool] {
-        var decays: [Bool] = []
-        for layer in layers {
-            switch layer {
-            case .dense(let dense):
-                decays.append(true)
-                if dense.bias != nil { decays.append(false) }
-            case .layerNorm: decays.append(contentsOf: [false, false])
-            case .dropout: break
-            }
-        }
-        return decays
-    }
+    var parameterDecays: [Bool] { layers.flatMap(\.decaysParameters) }
 
     /// Writes tensors back in `parameterArrays` order; pruned weights stay zero.
     mutating func setParameterArrays(_ arrays: [[Float]]) {
         var next = 0
         for index in layers.indices {
-            switch layers[index] {
-            case .dense(var dense):
-                dense.weights = arrays[next]
-                next += 1
-                if let mask = dense.mask {
-                    for position in dense.weights.indices where !mask[position] { dense.weights[position] = 0 }
-                }
-                if dense.bias != nil {
-                    dense.bias = arrays[next]
-                    next += 1
-                }
-                layers[index] = .dense(dense)
-            case .layerNorm(var norm):
-                norm.gain = arrays[next]
-                norm.shift = arrays[next + 1]
-                next += 2
-                layers[index] = .layerNorm(norm)
-            case .dropout: break
-            }
+            let count = layers[index].parameters.count
+            guard count > 0 else { continue }
+            layers[index].setParameters(Array(arrays[next..<(next + count)]))
+            next += count
         }
     }
 }

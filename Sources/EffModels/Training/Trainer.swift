@@ -1,3 +1,4 @@
+import EffNumerics
 import EffKernels
 import Foundation
 
@@ -65,7 +66,6 @@ extension Model {
         let teacherLogits = try distillation.map { try $0.teacher.logits(data.features, count: data.count) }
         let start = ContinuousClock.now
         var history = TrainingHistory(epochs: [], stoppedEarly: false)
-        let mode = ForwardMode(training: true, quantizedFormat: options.quantizedFormat)
 
         for epoch in 0..<options.epochs {
             let rate = options.learningRate * options.schedule.factor(epoch: epoch, epochs: options.epochs)
@@ -79,8 +79,10 @@ extension Model {
                 let teacher = teacherLogits.map { logits in
                     indices.flatMap { logits[($0 * outputCount)..<(($0 + 1) * outputCount)] }
                 }
+                var context = TrainingContext(random: random, quantizedFormat: options.quantizedFormat)
                 let step = try gradients(features: batch.features, labels: batch.labels, teacherLogits: teacher,
-                                     distillation: distillation, mode: mode, random: &random)
+                                         distillation: distillation, context: &context)
+                random = context.random
                 guard step.loss.isFinite else {
                     throw ModelsError(.training, "loss became \(step.loss) in epoch \(epoch + 1) of training '\(name)'; "
                         + "try a smaller learning rate (now \(rate))")
@@ -126,82 +128,20 @@ extension Model {
 
     /// The loss, correct count and gradients (in `parameterArrays` order) of one batch.
     func gradients(features: [Float], labels: [Int], teacherLogits: [Float]?, distillation: DistillationOptions?,
-                   mode: ForwardMode, random: inout RandomGenerator) throws -> (loss: Double, correct: Int, gradients: [[Float]]) {
+                   context: inout TrainingContext) throws -> (loss: Double, correct: Int, gradients: [[Float]]) {
         let batch = labels.count
-        var cache = ForwardCache()
-        let logits = try withUnsafeMutablePointer(to: &cache) { pointer in
-            try forward(features, batch: batch, mode: mode, random: &random, cache: pointer)
-        }
-        let loss = softmaxCrossEntropy(logits: logits, labels: labels, classes: outputCount, teacherLogits: teacherLogits,
+        let pass = try trainingForward(features, batch: batch, context: &context)
+        let loss = softmaxCrossEntropy(logits: pass.output, labels: labels, classes: outputCount, teacherLogits: teacherLogits,
                                        distillation: distillation)
         var gradient = loss.gradient
-        var parameterGradients: [[Float]] = []
+        var layerGradients: [[[Float]]] = Array(repeating: [], count: layers.count)
         for layerIndex in stride(from: layers.count - 1, through: 0, by: -1) {
-            let input = cache.inputs[layerIndex]
-            switch layers[layerIndex] {
-            case .dense(let dense):
-                let z = cache.preActivations[layerIndex] ?? []
-                var outputs: [Float] = []
-                if dense.activation == .tanh || dense.activation == .sigmoid {
-                    outputs = z
-                    dense.activation.apply(&outputs)
-                }
-                dense.activation.backpropagate(&gradient, inputs: z, outputs: outputs)
-                var weightGradient = [Float](repeating: 0, count: dense.weights.count)
-                accumulateOuterProducts(into: &weightGradient, gradientOutput: gradient, input: input, batch: batch,
-                                        inputs: dense.inputCount, outputs: dense.outputCount)
-                if let mask = dense.mask {
-                    for index in weightGradient.indices where !mask[index] { weightGradient[index] = 0 }
-                }
-                if dense.bias != nil {
-                    var biasGradient = [Float](repeating: 0, count: dense.outputCount)
-                    for row in 0..<batch {
-                        for column in 0..<dense.outputCount { biasGradient[column] += gradient[row * dense.outputCount + column] }
-                    }
-                    parameterGradients.append(biasGradient)
-                }
-                parameterGradients.append(weightGradient)
-                if layerIndex > 0 {
-                    gradient = matrixMultiply(gradientOutput: gradient, weights: cache.usedWeights[layerIndex] ?? dense.weights,
-                                              batch: batch, inputs: dense.inputCount, outputs: dense.outputCount)
-                }
-            case .layerNorm(let norm):
-                let width = norm.featureCount
-                let xHat = cache.normalized[layerIndex] ?? []
-                let inverse = cache.inverseDeviations[layerIndex] ?? []
-                var gainGradient = [Float](repeating: 0, count: width)
-                var shiftGradient = [Float](repeating: 0, count: width)
-                var inputGradient = gradient
-                for row in 0..<batch {
-                    let base = row * width
-                    var meanGradient: Float = 0
-                    var meanGradientTimesXHat: Float = 0
-                    for column in 0..<width {
-                        let g = gradient[base + column]
-                        gainGradient[column] += g * xHat[base + column]
-                        shiftGradient[column] += g
-                        let gHat = g * norm.gain[column]
-                        meanGradient += gHat
-                        meanGradientTimesXHat += gHat * xHat[base + column]
-                    }
-                    meanGradient /= Float(width)
-                    meanGradientTimesXHat /= Float(width)
-                    for column in 0..<width {
-                        let gHat = gradient[base + column] * norm.gain[column]
-                        inputGradient[base + column] = inverse[row]
-                            * (gHat - meanGradient - xHat[base + column] * meanGradientTimesXHat)
-                    }
-                }
-                parameterGradients.append(shiftGradient)
-                parameterGradients.append(gainGradient)
-                gradient = inputGradient
-            case .dropout:
-                if let mask = cache.dropoutMasks[layerIndex] {
-                    for index in gradient.indices { gradient[index] *= mask[index] }
-                }
-            }
+            let step = layers[layerIndex].backward(gradient, input: pass.inputs[layerIndex], saved: pass.saved[layerIndex],
+                                                   batch: batch, needsInputGradient: layerIndex > 0)
+            layerGradients[layerIndex] = step.parameters
+            gradient = step.input
         }
-        return (loss.loss, loss.correct, parameterGradients.reversed())
+        return (loss.loss, loss.correct, layerGradients.flatMap { $0 })
     }
 }
 
@@ -252,12 +192,4 @@ func softmax(_ values: [Float], offset: Int, count: Int, temperature: Float) -> 
     let total = result.reduce(0, +)
     for index in result.indices { result[index] /= total }
     return result
-}
-
-extension Duration {
-    /// The duration in seconds as a Double. // seconds
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-    }
 }

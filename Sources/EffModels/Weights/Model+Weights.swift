@@ -23,16 +23,8 @@ extension Model {
         var prefixes: [Int: String] = [:]
         var module = 0
         for (index, layer) in layers.enumerated() {
-            switch layer {
-            case .dense(let dense):
-                prefixes[index] = String(module)
-                module += dense.activation == .none ? 1 : 2
-            case .layerNorm:
-                prefixes[index] = String(module)
-                module += 1
-            case .dropout:
-                module += 1
-            }
+            if !layer.tensors.isEmpty { prefixes[index] = String(module) }
+            module += layer.moduleCount
         }
         return prefixes
     }
@@ -43,19 +35,9 @@ extension Model {
         var tensors: [NamedTensor] = []
         for (index, layer) in layers.enumerated() {
             guard let prefix = prefixes[index] else { continue }
-            switch layer {
-            case .dense(let dense):
-                tensors.append(NamedTensor(name: "\(prefix).weight", dataType: dataType,
-                                           shape: [dense.outputCount, dense.inputCount], values: dense.weights))
-                if let bias = dense.bias {
-                    tensors.append(NamedTensor(name: "\(prefix).bias", dataType: dataType, shape: [bias.count], values: bias))
-                }
-            case .layerNorm(let norm):
-                tensors.append(NamedTensor(name: "\(prefix).weight", dataType: dataType, shape: [norm.featureCount],
-                                           values: norm.gain))
-                tensors.append(NamedTensor(name: "\(prefix).bias", dataType: dataType, shape: [norm.featureCount],
-                                           values: norm.shift))
-            case .dropout: break
+            for tensor in layer.tensors {
+                tensors.append(NamedTensor(name: "\(prefix).\(tensor.suffix)", dataType: dataType, shape: tensor.shape,
+                                           values: tensor.values))
             }
         }
         return tensors
@@ -64,12 +46,8 @@ extension Model {
     /// The metadata that lets eff rebuild this architecture (`format: pt` plus `eff.*` keys).
     var weightFileMetadata: [String: String] {
         var metadata = ["format": "pt", MetadataKey.name: name, MetadataKey.input: String(inputCount)]
-        metadata[MetadataKey.layers] = layers.map { layer -> String in
-            switch layer {
-            case .dense(let dense): return "dense \(dense.outputCount) \(dense.activation.rawValue)\(dense.bias == nil ? " nobias" : "")"
-            case .layerNorm(let norm): return "layernorm \(norm.epsilon)"
-            case .dropout(let rate): return "dropout \(rate)"
-            }
+        metadata[MetadataKey.layers] = layers.map { layer in
+            ([type(of: layer).kind.name] + layer.metadataWords).joined(separator: " ")
         }.joined(separator: ";")
         metadata[MetadataKey.formats] = denseLayers.map { $0.layer.format.rawValue }.joined(separator: ",")
         if let classNames {
@@ -99,7 +77,7 @@ extension Model {
             return try architecture.loadingWeights(from: file, names: names, file: path, formats: file.metadata[MetadataKey.formats])
         }
         let groups = try parameterGroups(file, names: [:], file: path)
-        var layers: [Layer] = []
+        var layers: [any Layer] = []
         var width: Int?
         let denseCount = groups.filter { $0.weight.shape.count == 2 }.count
         var denseSeen = 0
@@ -112,22 +90,20 @@ extension Model {
                         + "layer outputs \(width)")
                 }
                 let activation: Activation = denseSeen == denseCount ? .none : hiddenActivation
-                layers.append(.dense(try DenseLayer(inputCount: inputs, outputCount: outputs, weights: group.weight.values,
-                                                    bias: try group.bias.map { try checked($0, shape: [outputs], file: path).values },
-                                                    activation: activation)))
+                layers.append(try DenseLayer(inputCount: inputs, outputCount: outputs, weights: group.weight.values,
+                                             bias: try group.bias.map { try checked($0, shape: [outputs], file: path).values },
+                                             activation: activation))
                 width = outputs
             } else {
                 guard let bias = group.bias, group.weight.shape.count == 1 else {
                     throw ModelsError(.weightFile, "\(path): cannot tell what layer '\(group.prefix)' is (weight shape "
-                        + "\(group.weight.shape)); expected 2-D linear weights or 1-D layernorm weight and bias")
+                        + "\(group.weight.shape)); expected 2-D linear weights or 1-D \(LayerNormLayer.kind.name) weight and bias")
                 }
-                layers.append(.layerNorm(try LayerNormLayer(featureCount: group.weight.values.count, gain: group.weight.values,
-                                                            shift: try checked(bias, shape: group.weight.shape, file: path).values)))
+                layers.append(try LayerNormLayer(featureCount: group.weight.values.count, gain: group.weight.values,
+                                                 shift: try checked(bias, shape: group.weight.shape, file: path).values))
             }
         }
-        guard let firstInput = layers.lazy.compactMap({ layer -> Int? in
-            if case .dense(let dense) = layer { return dense.inputCount } else { return nil }
-        }).first else { throw ModelsError(.weightFile, "\(path): no 2-D weight tensors found") }
+        guard let firstInput = layers.lazy.compactMap({ ($0 as? DenseLayer)?.inputCount }).first else { throw ModelsError(.weightFile, "\(path): no 2-D weight tensors found") }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         do {
             return try Model(name: name, inputCount: firstInput, layers: layers)
@@ -153,30 +129,14 @@ extension Model {
         let formatList = formats?.split(separator: ",").map { WeightFormat(rawValue: String($0)) }
         var denseIndex = 0
         for (layerIndex, group) in zip(parameterized, groups) {
-            switch layers[layerIndex] {
-            case .dense(var dense):
-                dense.weights = try Model.checked(group.weight, shape: [dense.outputCount, dense.inputCount], file: path).values
-                if dense.bias != nil {
-                    guard let bias = group.bias else {
-                        throw ModelsError(.weightFile, "\(path): '\(group.prefix)' has no bias tensor; layer \(layerIndex) needs one")
-                    }
-                    dense.bias = try Model.checked(bias, shape: [dense.outputCount], file: path).values
-                } else if group.bias != nil {
-                    throw ModelsError(.weightFile, "\(path): '\(group.prefix)' has a bias, layer \(layerIndex) has none")
-                }
+            var layer = try copy.layers[layerIndex].loading(weight: group.weight, bias: group.bias, prefix: group.prefix,
+                                                            layerIndex: layerIndex, file: path)
+            if var dense = layer as? DenseLayer {
                 if let formatList, denseIndex < formatList.count, let format = formatList[denseIndex] { dense.format = format }
-                dense.mask = nil
                 denseIndex += 1
-                copy.replaceDense(at: layerIndex, with: dense)
-            case .layerNorm(var norm):
-                norm.gain = try Model.checked(group.weight, shape: [norm.featureCount], file: path).values
-                guard let bias = group.bias else {
-                    throw ModelsError(.weightFile, "\(path): layernorm '\(group.prefix)' has no bias tensor")
-                }
-                norm.shift = try Model.checked(bias, shape: [norm.featureCount], file: path).values
-                copy.layers[layerIndex] = .layerNorm(norm)
-            case .dropout: break
+                layer = dense
             }
+            copy.layers[layerIndex] = layer
         }
         return copy
     }
@@ -242,30 +202,14 @@ extension Model {
         guard let layerText = metadata[MetadataKey.layers], let inputText = metadata[MetadataKey.input] else { return nil }
         func failure() -> ModelsError { ModelsError(.weightFile, "\(file): unreadable eff metadata '\(layerText)'") }
         guard let input = Int(inputText), input > 0, input <= Model.maximumWidth else { throw failure() }
-        var layers: [Layer] = []
+        var layers: [any Layer] = []
         var width = input
         for description in layerText.split(separator: ";") {
             let words = description.split(separator: " ").map(String.init)
-            switch words.first {
-            case "dense":
-                guard words.count >= 3, let units = Int(words[1]), units > 0, units <= Model.maximumWidth,
-                      let activation = Activation(rawValue: words[2]),
-                      width * units <= Model.maximumLayerWeights else { throw failure() }
-                let hasBias = !(words.count > 3 && words[3] == "nobias")
-                layers.append(.dense(try DenseLayer(inputCount: width, outputCount: units,
-                                                    weights: [Float](repeating: 0, count: width * units),
-                                                    bias: hasBias ? [Float](repeating: 0, count: units) : nil,
-                                                    activation: activation)))
-                width = units
-            case "layernorm":
-                guard words.count == 2, let epsilon = Float(words[1]) else { throw failure() }
-                layers.append(.layerNorm(try LayerNormLayer(featureCount: width, epsilon: epsilon)))
-            case "dropout":
-                guard words.count == 2, let rate = Double(words[1]) else { throw failure() }
-                layers.append(.dropout(rate: rate))
-            default:
-                throw failure()
-            }
+            guard let kind = words.first.flatMap(LayerKind.named), kind.name == words[0],
+                  let layer = try kind.read(Array(words.dropFirst()), width) else { throw failure() }
+            layers.append(layer)
+            width = layer.outputWidth(inputWidth: width)
         }
         var classNames: [String]?
         if let classText = metadata[MetadataKey.classes],

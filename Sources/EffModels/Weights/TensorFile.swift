@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 /// Element types found in weight files (safetensors names; NumPy descriptors map onto them).
@@ -26,8 +27,8 @@ public enum TensorDataType: String, CaseIterable, Sendable {
             switch self {
             case .F64: values[index] = Float(Double(bitPattern: load(UInt64.self, index)))
             case .F32: values[index] = Float(bitPattern: load(UInt32.self, index))
-            case .F16: values[index] = halfToFloat(load(UInt16.self, index))
-            case .BF16: values[index] = Float(bitPattern: UInt32(load(UInt16.self, index)) << 16)
+            case .F16: values[index] = HalfPrecision.float(fromHalf: load(UInt16.self, index))
+            case .BF16: values[index] = HalfPrecision.float(fromBfloat: load(UInt16.self, index))
             case .I64: values[index] = Float(Int64(bitPattern: load(UInt64.self, index)))
             case .I32: values[index] = Float(Int32(bitPattern: load(UInt32.self, index)))
             case .I16: values[index] = Float(Int16(bitPattern: load(UInt16.self, index)))
@@ -59,8 +60,8 @@ public enum TensorDataType: String, CaseIterable, Sendable {
             switch self {
             case .F64: append(Double(value).bitPattern)
             case .F32: append(value.bitPattern)
-            case .F16: append(floatToHalf(value))
-            case .BF16: append(UInt16(truncatingIfNeeded: roundToBFloat16(value).bitPattern >> 16))
+            case .F16: append(HalfPrecision.halfBits(value))
+            case .BF16: append(HalfPrecision.bfloatBits(value))
             case .I64: append(try integer(value, Int64.self))
             case .I32: append(try integer(value, Int32.self))
             case .I16: append(try integer(value, Int16.self))
@@ -149,30 +150,4 @@ func elementCount(_ shape: [Int]) -> Int? {
         product = result
     }
     return product
-}
-
-/// Converts IEEE half-precision bits to Float (exact).
-func halfToFloat(_ bits: UInt16) -> Float {
-    let sign: UInt32 = UInt32(bits & 0x8000) << 16
-    let exponent = Int((bits >> 10) & 0x1F)
-    let mantissa = UInt32(bits & 0x3FF)
-    if exponent == 0 {
-        let magnitude = Float(mantissa) * 5.960_464_5e-08  // 2^-24
-        return Float(bitPattern: sign | magnitude.bitPattern)
-    }
-    if exponent == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
-    return Float(bitPattern: sign | (UInt32(exponent + 112) << 23) | (mantissa << 13))
-}
-
-/// Converts Float to the nearest IEEE half-precision bits (ties to even).
-func floatToHalf(_ value: Float) -> UInt16 {
-    if value.isNaN { return 0x7E00 }
-    let rounded = roundToHalf(value)
-    let bits = rounded.bitPattern
-    let sign = UInt16((bits >> 16) & 0x8000)
-    let magnitude = Float(bitPattern: bits & 0x7FFF_FFFF)
-    if magnitude.isInfinite { return sign | 0x7C00 }
-    if magnitude < 6.103_515_6e-05 { return sign | UInt16(magnitude / 5.960_464_5e-08) }
-    let exponent = Int((bits >> 23) & 0xFF) - 112
-    return sign | UInt16(exponent << 10) | UInt16((bits >> 13) & 0x3FF)
 }

@@ -1,11 +1,12 @@
 /// Scalar conversions between f32 and the 16-bit formats (IEEE half, bfloat16), bit-exact and portable.
 ///
-/// Kept free of `Float16` (unavailable on some platforms) so every build has the same rounding.
-@usableFromInline
-enum HalfPrecision {
+/// Kept free of `Float16` (unavailable on some platforms) so every build has the same rounding. The kernels
+/// (EffKernels, EffKernelsAVX2) and the weight files (EffModels) all use these; `@inlinable` so hot loops
+/// compile them in place.
+public enum HalfPrecision {
     /// f32 → IEEE binary16 bits, round to nearest even; overflow → ±infinity.
     @inlinable
-    static func halfBits(_ value: Float) -> UInt16 {
+    public static func halfBits(_ value: Float) -> UInt16 {
         let bits = value.bitPattern
         let sign = UInt16((bits >> 16) & 0x8000)
         let exponent = Int((bits >> 23) & 0xFF)
@@ -31,7 +32,7 @@ enum HalfPrecision {
 
     /// IEEE binary16 bits → f32 (exact).
     @inlinable
-    static func float(fromHalf half: UInt16) -> Float {
+    public static func float(fromHalf half: UInt16) -> Float {
         let sign = UInt32(half & 0x8000) << 16
         let exponent = UInt32(half >> 10) & 0x1F
         let mantissa = UInt32(half & 0x3FF)
@@ -46,7 +47,7 @@ enum HalfPrecision {
 
     /// f32 → bfloat16 bits, round to nearest even (NaN stays NaN).
     @inlinable
-    static func bfloatBits(_ value: Float) -> UInt16 {
+    public static func bfloatBits(_ value: Float) -> UInt16 {
         let bits = value.bitPattern
         if value.isNaN { return UInt16(bits >> 16) | 0x40 }
         let rounding = 0x7FFF + ((bits >> 16) & 1)
@@ -55,5 +56,17 @@ enum HalfPrecision {
 
     /// bfloat16 bits → f32 (exact).
     @inlinable
-    static func float(fromBfloat bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+    public static func float(fromBfloat bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+
+    /// The nearest IEEE half value as an f32 (ties to even; overflow to ±infinity; NaN stays NaN).
+    @inlinable
+    public static func roundedToHalf(_ value: Float) -> Float {
+        value.isNaN ? value : float(fromHalf: halfBits(value))
+    }
+
+    /// The nearest bfloat16 value as an f32 (ties to even; NaN stays NaN).
+    @inlinable
+    public static func roundedToBfloat(_ value: Float) -> Float {
+        value.isNaN ? value : float(fromBfloat: bfloatBits(value))
+    }
 }
