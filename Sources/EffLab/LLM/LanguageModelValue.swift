@@ -68,10 +68,12 @@ public final class LanguageModelSummary: EffObject {
 
     public func display(_ context: DisplayContext) -> String {
         let c = model.config
-        var lines = ["llm \(model.name) (\(model.file.path))",
-                     "  architecture  \(c.architecture): \(c.blockCount) blocks, width \(c.width), \(c.headCount) query heads, "
-                        + "\(c.kvHeadCount) KV heads (head size \(c.headSize)), SwiGLU \(c.feedForward), RoPE base \(LLMFormat.significant(Double(c.ropeBase)))",
-                     "  tokens        vocabulary \(LabFormat.grouped(c.vocabularySize)) (\(model.tokenizer.vocabulary.model) BPE, pre-tokenizer "
+        let file = (model.file.path as NSString).lastPathComponent
+        var lines = ["llm \(model.name) (\(file))",
+                     "  architecture  \(c.architecture), \(c.blockCount) blocks, width \(c.width), SwiGLU \(c.feedForward)",
+                     "  attention     \(c.headCount) query heads, \(c.kvHeadCount) KV heads of \(c.headSize), RoPE base "
+                        + LLMFormat.significant(Double(c.ropeBase)),
+                     "  tokens        \(LabFormat.grouped(c.vocabularySize)) (\(model.tokenizer.vocabulary.model) BPE, "
                         + "\(model.tokenizer.vocabulary.preTokenizer)), context \(LabFormat.grouped(c.contextLength))",
                      "  embedding     \(model.decoder.weights.tiedEmbedding ? "tied to the output head" : "separate output head")",
                      "  tensors       type     parameters        bytes"]
@@ -81,11 +83,14 @@ public final class LanguageModelSummary: EffObject {
         }
         lines.append("                total " + LabFormat.grouped(model.parameterCount).leftPadded(to: 13)
                      + LabFormat.bytes(model.file.tensors.reduce(0) { $0 + $1.byteCount }).leftPadded(to: 13))
+        // Work of one decoded token at three context lengths: 2 operations per multiply-add; weight bytes read
+        // (every matrix once, one embedding row); keys and values read by attention (f32 cache).
+        lines.append("  per token     context   operations   weights read  KV cache read")
         for contextLength in [1, 512, c.contextLength] {
             let work = model.workPerToken(context: contextLength)
-            lines.append("  per token at context \(LabFormat.grouped(contextLength)): \(LLMFormat.significant(Double(work.multiplyAdds) * 2 / 1e6)) M operations "
-                         + "(\(LLMFormat.significant(Double(work.multiplyAdds) / 1e6)) M multiply-adds), \(LabFormat.bytes(work.weightBytes)) of weights, "
-                         + "\(LabFormat.bytes(work.kvBytes)) of KV cache read")
+            lines.append("              " + LabFormat.grouped(contextLength).leftPadded(to: 9)
+                         + (LLMFormat.significant(Double(work.multiplyAdds) * 2 / 1e6) + " M").leftPadded(to: 13)
+                         + LabFormat.bytes(work.weightBytes).leftPadded(to: 15) + LabFormat.bytes(work.kvBytes).leftPadded(to: 15))
         }
         return lines.joined(separator: "\n")
     }
