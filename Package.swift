@@ -9,8 +9,9 @@
 //   EffKernels      tensors, weight formats and SIMD inference kernels (knows nothing of models)
 //   EffKernelsAVX2  the x86-64 AVX2/FMA row kernels, compiled with those target features only
 //   EffCharts       terminal charts (Braille, block, ASCII); no dependency on the interpreter
-//   EffModels       data sets, MLPs, training, compression, safetensors/NumPy weight files
+//   EffModels       data sets, layers (one file per kind), training, compression, safetensors/NumPy weight files
 //   EffLLM          language models: GGUF files, BPE tokenizer, the Llama decoder with a KV cache, sampling
+//   CZlib           the system zlib (inflate and CRC-32 for .npz archives)
 //   EffEnergy       meters (RAPL, perf, NVML), the per-operation estimator, statistics, claims
 //   EffLab          the domain builtins (tables, charts, models, energy) that join the language to the libraries
 //   EffREPL         the interactive prompt (libedit, history, completion) and notebooks
@@ -43,9 +44,10 @@ let package = Package(
         .target(name: "EffKernels", dependencies: ["EffNumerics", "EffKernelsAVX2"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "EffCharts", dependencies: ["EffNumerics"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "EffEnergy", dependencies: ["EffNumerics", "EffKernels"]),
         // -O in debug too: training and QAT loops are unusably slow unoptimised, even in tests.
-        .target(name: "EffModels", dependencies: ["EffNumerics", "EffKernels"], resources: [.copy("Resources/datasets")],
+        .target(name: "EffModels", dependencies: ["EffNumerics", "EffKernels", "CZlib"], resources: [.copy("Resources/datasets")],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // -O in debug too: a decoder step is ~100 M multiply-adds; unoptimised it would take seconds in tests.
         .target(name: "EffLLM", dependencies: ["EffNumerics", "EffKernels"],

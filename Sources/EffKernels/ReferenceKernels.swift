@@ -46,4 +46,32 @@ enum ReferenceKernels {
         }
         return c
     }
+
+    /// Layer normalization of each row in Double: (x − mean)/√(var + ε)·gain + bias. // x (rows, rowLength)
+    static func layerNorm(_ x: [Float], rowLength: Int, gain: [Float]? = nil, bias: [Float]? = nil,
+                          epsilon: Double = 1e-5) -> [Double] {
+        var result = x.map(Double.init)
+        for start in stride(from: 0, to: x.count, by: rowLength) {
+            let row = result[start..<(start + rowLength)]
+            let mean = row.reduce(0, +) / Double(rowLength)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rowLength)
+            for i in 0..<rowLength {
+                result[start + i] = (result[start + i] - mean) / (variance + epsilon).squareRoot()
+                    * Double(gain?[i] ?? 1) + Double(bias?[i] ?? 0)
+            }
+        }
+        return result
+    }
+
+    /// RMS normalization of each row in Double: x/√(mean(x²) + ε)·gain. // x (rows, rowLength)
+    static func rmsNorm(_ x: [Float], rowLength: Int, gain: [Float]? = nil, epsilon: Double = 1e-5) -> [Double] {
+        var result = x.map(Double.init)
+        for start in stride(from: 0, to: x.count, by: rowLength) {
+            let meanSquare = result[start..<(start + rowLength)].reduce(0) { $0 + $1 * $1 } / Double(rowLength)
+            for i in 0..<rowLength {
+                result[start + i] = result[start + i] / (meanSquare + epsilon).squareRoot() * Double(gain?[i] ?? 1)
+            }
+        }
+        return result
+    }
 }

@@ -32,6 +32,27 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertThrowsError(try apply(x) { try Elementwise.softmax($0, rowLength: 4) })
     }
 
+    /// The normalization kernels agree with their Double twins within a named budget.
+    func testNormsMatchTheirReferenceTwins() throws {
+        let normBudget = 1e-5  // relative to the output's scale, f32 sums over 96 values
+        var random = SystemRandomNumberGenerator()
+        let x = (0..<(3 * 96)).map { _ in Float.random(in: -4...4, using: &random) }
+        let gain = (0..<96).map { _ in Float.random(in: 0.5...2, using: &random) }
+        let bias = (0..<96).map { _ in Float.random(in: -1...1, using: &random) }
+        let layer = try gain.withUnsafeBufferPointer { g in
+            try bias.withUnsafeBufferPointer { b in
+                try apply(x) { try Elementwise.layerNorm($0, rowLength: 96, gain: g, bias: b) }.0
+            }
+        }
+        for (value, expected) in zip(layer, ReferenceKernels.layerNorm(x, rowLength: 96, gain: gain, bias: bias)) {
+            XCTAssertEqual(Double(value), expected, accuracy: normBudget * max(1, abs(expected)))
+        }
+        let rms = try gain.withUnsafeBufferPointer { g in try apply(x) { try Elementwise.rmsNorm($0, rowLength: 96, gain: g) }.0 }
+        for (value, expected) in zip(rms, ReferenceKernels.rmsNorm(x, rowLength: 96, gain: gain)) {
+            XCTAssertEqual(Double(value), expected, accuracy: normBudget * max(1, abs(expected)))
+        }
+    }
+
     func testArgmax() {
         let x: [Float] = [1, 5, 5, -1]
         XCTAssertEqual(x.withUnsafeBufferPointer { Elementwise.argmax($0).index }, 1)

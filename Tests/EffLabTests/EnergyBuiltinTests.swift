@@ -140,3 +140,33 @@ final class EnergyExamplesRunTests: XCTestCase {
                        ["meters", "profiles", "energy_table", "profile", "estimate", "measure", "compare", "claim"])
     }
 }
+
+/// RMSNorm (one file and one registry line in EffModels) is declared, summarised, trained and estimated
+/// through the language like the other kinds.
+final class RMSNormLanguageTests: XCTestCase {
+    func testDeclaredInAModelBlockSummarisedTrainedAndEstimated() throws {
+        let output = energyClean("""
+            model tiny {
+              input 4
+              dense 8, relu
+              rmsnorm
+              dense 3
+            }
+            print(tiny)
+            let s = summary(tiny)
+            print(map(weights(tiny), fn(w) => w.kind))
+            let e = estimate(tiny)
+            print(e.layers.layer)
+            print(value(e.energy, "pJ") > 0)
+            let data = dataset("iris")
+            let history = train(tiny, data, epochs: 2)
+            print(evaluate(tiny, data).accuracy > 0)
+            """, width: 200)
+        let lines = paddedLines(output)
+        XCTAssertTrue(lines[0].contains("dense 4→8 relu → rmsnorm 8 → dense 8→3"), lines[0])
+        XCTAssertEqual(lines[1], "[\"dense\", \"rmsnorm\", \"dense\"]")
+        XCTAssertEqual(lines[2], "[\"0 dense 4→8 f32\", \"1 rmsnorm\", \"2 dense 8→3 f32\"]")
+        XCTAssertEqual(lines[3], "true")
+        XCTAssertEqual(output.split(separator: "\n").last, "true", output)
+    }
+}

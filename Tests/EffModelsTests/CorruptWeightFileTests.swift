@@ -169,4 +169,19 @@ final class CorruptWeightFileTests: XCTestCase {
         pointer[end + 16] = 0xFF; pointer[end + 17] = 0xFF; pointer[end + 18] = 0xFF; pointer[end + 19] = 0x7F
         assertNpzError(pointer, [])
     }
+
+    /// zlib inflates deflated members to exactly the size the directory gives, or says what is wrong.
+    func testInflateChecksSizeAndData() throws {
+        let text = Array("hello".utf8)
+        let stored: [UInt8] = [0x01, 5, 0, 0xFA, 0xFF] + text  // one final stored block of 5 bytes
+        func failure(_ message: String) -> ModelsError { ModelsError(.weightFile, "m: \(message)") }
+        XCTAssertEqual(try ZipArchive.inflate(stored[...], size: 5, failure: failure), text)
+        TestSupport.assertThrows(try ZipArchive.inflate(stored[...], size: 4, failure: failure), containing: ["more than the 4 bytes"])
+        TestSupport.assertThrows(try ZipArchive.inflate(stored[...], size: 6, failure: failure),
+                                 containing: ["inflated to 5 bytes, directory says 6"])
+        TestSupport.assertThrows(try ZipArchive.inflate(stored.dropLast(2), size: 5, failure: failure), containing: ["ends early"])
+        TestSupport.assertThrows(try ZipArchive.inflate([0xFF, 0xFF, 0xFF][...], size: 5, failure: failure),
+                                 containing: ["deflate data corrupt"])
+        XCTAssertEqual(ZipArchive.crc32(Array("123456789".utf8)), 0xCBF4_3926)  // the CRC-32 check value
+    }
 }

@@ -51,6 +51,7 @@ public struct LayerKind: Sendable {
         DenseLayer.kind,
         LayerNormLayer.kind,
         DropoutLayer.kind,
+        RMSNormLayer.kind,
     ]
 
     /// The kind called `name` (case-insensitive), or nil.

@@ -1,5 +1,6 @@
-/// A minimal zip reader for `.npz` archives: central directory (with zip64), stored and deflated members,
-/// CRC-32 checked. Every offset and size is validated against the real archive size before use.
+import CZlib
+/// A minimal zip reader for `.npz` archives: central directory (with zip64), stored and deflated members
+/// (inflated by the system zlib), CRC-32 checked, deflated sizes bounded by DEFLATE's largest expansion. Every offset and size is validated against the real archive size before use.
 enum ZipArchive {
     struct Member {
         var name: String
@@ -95,22 +96,18 @@ enum ZipArchive {
         guard member.compressedSize >= 0, start <= bytes.count, member.compressedSize <= bytes.count - start else {
             throw failure("member data (\(member.compressedSize) bytes at \(start)) runs past the end of the archive")
         }
-        let compressed = Array(bytes[start..<(start + member.compressedSize)])
+        let compressed = bytes[start..<(start + member.compressedSize)]
         let data: [UInt8]
         switch member.method {
         case 0:
             guard member.uncompressedSize == member.compressedSize else { throw failure("stored member sizes disagree") }
-            data = compressed
+            data = Array(compressed)
         case 8:
             let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: maximumExpansion)
             guard !overflow, member.uncompressedSize <= limit + 64 else {
                 throw failure("claims \(member.uncompressedSize) bytes from \(member.compressedSize) compressed (corrupt)")
             }
-            var inflater = Inflater(input: compressed, outputLimit: member.uncompressedSize, context: "\(file)[\(member.name)]")
-            data = try inflater.run()
-            guard data.count == member.uncompressedSize else {
-                throw failure("inflated to \(data.count) bytes, directory says \(member.uncompressedSize)")
-            }
+            data = try inflate(compressed, size: member.uncompressedSize, failure: failure)
         default:
             throw failure("compression method \(member.method) is not supported (stored and deflate are)")
         }
@@ -118,182 +115,69 @@ enum ZipArchive {
         return data
     }
 
-    static let crcTable: [UInt32] = (0..<256).map { index -> UInt32 in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
-    }
-}
-
-/// A raw DEFLATE (RFC 1951) decoder after Mark Adler's puff.c: canonical Huffman decoding bit by bit,
-/// with every read bounds-checked and the output capped at `outputLimit`.
-struct Inflater {
-    let input: [UInt8]
-    let outputLimit: Int
-    let context: String
-    var position = 0
-    var bitBuffer = 0
-    var bitCount = 0
-    var output: [UInt8] = []
-
-    init(input: [UInt8], outputLimit: Int, context: String) {
-        self.input = input
-        self.outputLimit = outputLimit
-        self.context = context
-    }
-
-    struct Huffman {
-        var counts: [Int]   // codes of each length 0…15
-        var symbols: [Int]  // symbols ordered by code
-    }
-
-    func failure(_ message: String) -> ModelsError { ModelsError(.weightFile, "\(context): deflate data corrupt: \(message)") }
-
-    mutating func bits(_ need: Int) throws -> Int {
-        var value = bitBuffer
-        while bitCount < need {
-            guard position < input.count else { throw failure("unexpected end of data") }
-            value |= Int(input[position]) << bitCount
-            position += 1
-            bitCount += 8
+    /// Inflates raw DEFLATE data (zip method 8) with zlib into exactly `size` bytes: an error if the data is corrupt,
+    /// ends early, or would produce more.
+    static func inflate(_ compressed: ArraySlice<UInt8>, size: Int,
+                        failure: (String) -> ModelsError) throws -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: size)
+        var stream = z_stream()
+        // Negative window bits: raw DEFLATE, no zlib header (as zip stores it).
+        guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw failure("zlib could not start inflating")
         }
-        bitBuffer = value >> need
-        bitCount -= need
-        return value & ((1 << need) - 1)
-    }
-
-    mutating func run() throws -> [UInt8] {
-        output.reserveCapacity(min(outputLimit, 1 << 26))  // grows past 64 MiB only as real data arrives
-        var last = 0
-        repeat {
-            last = try bits(1)
-            switch try bits(2) {
-            case 0: try stored()
-            case 1: try codes(Inflater.fixedLengths, Inflater.fixedDistances)
-            case 2: try dynamic()
-            default: throw failure("invalid block type")
+        defer { inflateEnd(&stream) }
+        var status = Z_OK
+        var produced = 0
+        try compressed.withUnsafeBufferPointer { input in
+            try output.withUnsafeMutableBufferPointer { out in
+                var consumed = 0
+                // avail_in and avail_out are 32-bit: feed and drain in chunks.
+                let chunk = Int(UInt32.max)
+                repeat {
+                    if stream.avail_in == 0 && consumed < input.count {
+                        let count = min(chunk, input.count - consumed)
+                        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + consumed)
+                        stream.avail_in = UInt32(count)
+                        consumed += count
+                    }
+                    if stream.avail_out == 0 {
+                        guard produced < size else { break }  // full: more data would exceed the declared size
+                        let count = min(chunk, size - produced)
+                        stream.next_out = out.baseAddress! + produced
+                        stream.avail_out = UInt32(count)
+                        produced += count
+                    }
+                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    if status == Z_NEED_DICT || status == Z_DATA_ERROR || status == Z_MEM_ERROR || status == Z_STREAM_ERROR {
+                        let reason = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                        throw failure("deflate data corrupt: \(reason)")
+                    }
+                    if status == Z_BUF_ERROR && stream.avail_in == 0 && consumed == input.count { break }  // input ran out
+                } while status != Z_STREAM_END
             }
-        } while last == 0
+        }
+        let total = Int(stream.total_out)
+        guard status == Z_STREAM_END else {
+            if total == size && stream.avail_out == 0 && produced == size {
+                throw failure("inflates to more than the \(size) bytes the directory says")
+            }
+            throw failure("deflate data corrupt: ends early after \(total) of \(size) bytes")
+        }
+        guard total == size else { throw failure("inflated to \(total) bytes, directory says \(size)") }
         return output
     }
 
-    mutating func stored() throws {
-        bitBuffer = 0
-        bitCount = 0
-        guard position + 4 <= input.count else { throw failure("truncated stored block") }
-        let length = Int(input[position]) | Int(input[position + 1]) << 8
-        let complement = Int(input[position + 2]) | Int(input[position + 3]) << 8
-        position += 4
-        guard length == (~complement & 0xFFFF) else { throw failure("stored block length check failed") }
-        guard position + length <= input.count else { throw failure("truncated stored block") }
-        guard output.count + length <= outputLimit else { throw failure("more output than declared") }
-        output.append(contentsOf: input[position..<(position + length)])
-        position += length
-    }
-
-    mutating func decode(_ table: Huffman) throws -> Int {
-        var code = 0, first = 0, index = 0
-        for length in 1...15 {
-            code |= try bits(1)
-            let count = table.counts[length]
-            if code - count < first { return table.symbols[index + (code - first)] }
-            index += count
-            first += count
-            first <<= 1
-            code <<= 1
-        }
-        throw failure("invalid Huffman code")
-    }
-
-    static func build(_ lengths: [Int]) -> Huffman? {
-        var counts = [Int](repeating: 0, count: 16)
-        for length in lengths { counts[length] += 1 }
-        var left = 1
-        for length in 1...15 {
-            left <<= 1
-            left -= counts[length]
-            if left < 0 { return nil }  // over-subscribed
-        }
-        var offsets = [Int](repeating: 0, count: 16)
-        for length in 1..<15 { offsets[length + 1] = offsets[length] + counts[length] }
-        var symbols = [Int](repeating: 0, count: lengths.count)
-        for (symbol, length) in lengths.enumerated() where length != 0 {
-            symbols[offsets[length]] = symbol
-            offsets[length] += 1
-        }
-        return Huffman(counts: counts, symbols: symbols)
-    }
-
-    static let fixedLengths: Huffman = build((0..<288).map { $0 < 144 ? 8 : $0 < 256 ? 9 : $0 < 280 ? 7 : 8 })!
-    static let fixedDistances: Huffman = build([Int](repeating: 5, count: 30))!
-    static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
-                             131, 163, 195, 227, 258]
-    static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-                               2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12,
-                                13, 13]
-
-    mutating func codes(_ lengths: Huffman, _ distances: Huffman) throws {
-        while true {
-            let symbol = try decode(lengths)
-            if symbol < 256 {
-                guard output.count < outputLimit else { throw failure("more output than declared") }
-                output.append(UInt8(symbol))
-            } else if symbol == 256 {
-                return
-            } else {
-                let lengthIndex = symbol - 257
-                guard lengthIndex < 29 else { throw failure("invalid length symbol") }
-                let length = Inflater.lengthBase[lengthIndex] + (try bits(Inflater.lengthExtra[lengthIndex]))
-                let distanceSymbol = try decode(distances)
-                guard distanceSymbol < 30 else { throw failure("invalid distance symbol") }
-                let distance = Inflater.distanceBase[distanceSymbol] + (try bits(Inflater.distanceExtra[distanceSymbol]))
-                guard distance <= output.count else { throw failure("distance reaches before the start") }
-                guard output.count + length <= outputLimit else { throw failure("more output than declared") }
-                for _ in 0..<length { output.append(output[output.count - distance]) }
+    /// CRC-32 (zip's, zlib's implementation). // bytes → checksum
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt = 0
+        var offset = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            while offset < buffer.count {
+                let count = min(Int(UInt32.max), buffer.count - offset)
+                crc = CZlib.crc32(crc, buffer.baseAddress! + offset, UInt32(count))
+                offset += count
             }
         }
-    }
-
-    mutating func dynamic() throws {
-        let literalCount = try bits(5) + 257, distanceCount = try bits(5) + 1, codeCount = try bits(4) + 4
-        guard literalCount <= 286, distanceCount <= 30 else { throw failure("too many codes") }
-        let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
-        var codeLengths = [Int](repeating: 0, count: 19)
-        for index in 0..<codeCount { codeLengths[order[index]] = try bits(3) }
-        guard let lengthCode = Inflater.build(codeLengths) else { throw failure("bad code-length code") }
-        var lengths: [Int] = []
-        while lengths.count < literalCount + distanceCount {
-            let symbol = try decode(lengthCode)
-            if symbol < 16 {
-                lengths.append(symbol)
-            } else {
-                var repeated = 0
-                var times: Int
-                switch symbol {
-                case 16:
-                    guard let previous = lengths.last else { throw failure("repeat with no previous length") }
-                    repeated = previous
-                    times = 3 + (try bits(2))
-                case 17: times = 3 + (try bits(3))
-                default: times = 11 + (try bits(7))
-                }
-                guard lengths.count + times <= literalCount + distanceCount else { throw failure("too many lengths") }
-                lengths.append(contentsOf: [Int](repeating: repeated, count: times))
-            }
-        }
-        guard lengths[256] != 0 else { throw failure("no end-of-block code") }
-        guard let literals = Inflater.build(Array(lengths[0..<literalCount])),
-              let distances = Inflater.build(Array(lengths[literalCount...])) else {
-            throw failure("over-subscribed Huffman code")
-        }
-        try codes(literals, distances)
+        return UInt32(truncatingIfNeeded: crc)
     }
 }
