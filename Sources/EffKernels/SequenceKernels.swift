@@ -105,6 +105,52 @@ public enum SequenceKernels {
         for i in 0..<count { out[i] = HalfPrecision.halfBits(source[i]) }
     }
 
+    /// Causal attention of `count` consecutive queries of one head (positions start…start+count−1) over `start + count`
+    /// cached positions, as three matrix steps so a prompt runs at GEMM speed: S = Q·Kᵀ·scale, a softmax over each
+    /// row's first start+t+1 entries (later positions masked), O = P·V. Same result as `attend` per query.
+    /// queries: (count, queryStride) with this head at offset 0; keys, values: (start+count, kvStride), head at 0;
+    /// out: (count, queryStride), head at 0.
+    public static func causalAttention(queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>,
+                                       values: UnsafePointer<Float>, kvStride: Int, start: Int, count: Int,
+                                       headSize: Int, scale: Float, out: UnsafeMutablePointer<Float>) throws {
+        let length = start + count
+        // Contiguous copies of this head's slices. // q: (count, d); k, v: (length, d); scores: (count, length)
+        var q = [Float](repeating: 0, count: count * headSize)
+        var k = [Float](repeating: 0, count: length * headSize), v = k
+        var scores = [Float](repeating: 0, count: count * length)
+        var result = [Float](repeating: 0, count: count * headSize)
+        for t in 0..<count { for c in 0..<headSize { q[t * headSize + c] = queries[t * queryStride + c] * scale } }
+        for p in 0..<length {
+            for c in 0..<headSize { k[p * headSize + c] = keys[p * kvStride + c]; v[p * headSize + c] = values[p * kvStride + c] }
+        }
+        try q.withUnsafeBufferPointer { qb in
+            try k.withUnsafeBufferPointer { kb in
+                try scores.withUnsafeMutableBufferPointer { sb in
+                    try Kernels.multiply(qb, kb, into: sb, m: count, n: length, k: headSize, transposeB: .transposed)
+                }
+            }
+        }
+        for t in 0..<count {
+            let visible = start + t + 1
+            let row = t * length
+            var largest = -Float.infinity
+            for p in 0..<visible { largest = max(largest, scores[row + p]) }
+            var total: Float = 0
+            for p in 0..<visible { let e = exp(scores[row + p] - largest); scores[row + p] = e; total += e }
+            let inverse = 1 / total
+            for p in 0..<visible { scores[row + p] *= inverse }
+            for p in visible..<length { scores[row + p] = 0 }
+        }
+        try scores.withUnsafeBufferPointer { sb in
+            try v.withUnsafeBufferPointer { vb in
+                try result.withUnsafeMutableBufferPointer { rb in
+                    try Kernels.multiply(sb, vb, into: rb, m: count, n: headSize, k: length)
+                }
+            }
+        }
+        for t in 0..<count { for c in 0..<headSize { out[t * queryStride + c] = result[t * headSize + c] } }
+    }
+
     /// gate[i] = silu(gate[i]) · up[i] (SwiGLU), in place over `count` values.
     public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {

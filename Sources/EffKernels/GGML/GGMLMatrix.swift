@@ -72,6 +72,9 @@ public struct GGMLMatrix: @unchecked Sendable {
     /// of 32 first (as ggml does); rows are split across `KernelThreads` when the matrix is large enough.
     public func multiply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>,
                          level: InstructionSet? = nil) throws {
+        if batch >= Self.gemmBatch && level == nil {
+            return try multiplyByGEMM(x, batch: batch, into: y)
+        }
         let level = try level ?? KernelDispatch.current()
         let blocks = columns / 32
         var codes: [Int8] = []
@@ -176,6 +179,36 @@ public struct GGMLMatrix: @unchecked Sendable {
             }
         default:
             preconditionFailure("GGMLMatrix is only built for runnable types")
+        }
+    }
+
+    /// From this many vectors on, `multiply` dequantizes the weights to f32 (in slices of rows that stay in cache)
+    /// and runs the blocked f32 GEMM: a prompt's tokens then share each weight read and use the FMA units fully,
+    /// instead of one int8 dot product per row and token. Activations stay f32 on this path (no int8 rounding).
+    public static let gemmBatch = 8
+
+    /// y = x·Wᵀ through the f32 GEMM, `sliceRows` weight rows at a time (≤ 2 MiB of f32 per slice).
+    /// x: (batch, columns); y: (batch, rows).
+    func multiplyByGEMM(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) throws {
+        let sliceRows = max(16, min(rows, (2 << 20) / (columns * 4)))
+        let weights = UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * columns)  // (sliceRows, columns)
+        defer { weights.deallocate() }
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: batch * sliceRows)     // (batch, sliceRows)
+        defer { output.deallocate() }
+        var start = 0
+        while start < rows {
+            let count = min(sliceRows, rows - start)
+            KernelThreads.forEachChunk(total: count, granularity: 16, threads: KernelThreads.useful(for: count * columns, perThread: 1 << 18)) { chunk in
+                for r in chunk { dequantizeRow(start + r, into: weights + r * columns) }
+            }
+            try Kernels.multiply(UnsafeBufferPointer(start: x, count: batch * columns),
+                                 UnsafeBufferPointer(start: weights, count: count * columns),
+                                 into: UnsafeMutableBufferPointer(start: output, count: batch * count),
+                                 m: batch, n: count, k: columns, transposeB: .transposed)
+            for item in 0..<batch {
+                (y + item * rows + start).update(from: output + item * count, count: count)
+            }
+            start += count
         }
     }
 

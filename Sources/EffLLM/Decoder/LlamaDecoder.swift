@@ -74,8 +74,8 @@ public final class LlamaDecoder: @unchecked Sendable {
                                 cache.store(layer: layer, position: start, rows: count, keys: ks.baseAddress!, values: vs.baseAddress!)
                             }
                         }
-                        attended.withUnsafeMutableBufferPointer { out in
-                            attend(q: qs.baseAddress!, cache: cache, layer: layer, start: start, count: count,
+                        try attended.withUnsafeMutableBufferPointer { out in
+                            try attend(q: qs.baseAddress!, cache: cache, layer: layer, start: start, count: count,
                                    scale: scale, out: out.baseAddress!)
                         }
                     }
@@ -116,10 +116,22 @@ public final class LlamaDecoder: @unchecked Sendable {
     /// Causal grouped-query attention of `count` new queries (positions start…start+count−1) over the cache.
     /// q: (count, headCount·headSize); keys, values: (positions, kvWidth); out: (count, headCount·headSize).
     private func attend(q: UnsafePointer<Float>, cache: KVCache, layer: Int,
-                        start: Int, count: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
+                        start: Int, count: Int, scale: Float, out: UnsafeMutablePointer<Float>) throws {
         let keys = UnsafeRawPointer(cache.keys[layer]), values = UnsafeRawPointer(cache.values[layer])
         let c = config
         let qWidth = c.headCount * c.headSize
+        if count >= GGMLMatrix.gemmBatch && cache.precision == .f32 {
+            // A prompt: each head's causal attention as matrix products (the GEMM splits across threads).
+            for head in 0..<c.headCount {
+                let kvHead = head / c.groupSize
+                try SequenceKernels.causalAttention(queries: q + head * c.headSize, queryStride: qWidth,
+                                                    keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                                    values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                                    kvStride: c.kvWidth, start: start, count: count, headSize: c.headSize,
+                                                    scale: scale, out: out + head * c.headSize)
+            }
+            return
+        }
         let jobs = count * c.headCount
         let work = jobs * (start + count) * c.headSize
         let threads = KernelThreads.count > 1 && work > 200_000 ? KernelThreads.count : 1

@@ -1,13 +1,15 @@
 import EffKernels
 import EffLanguage
 import EffLLM
+import EffModels
 import EffUnits
 import Foundation
 
 /// The language-model builtins: load a GGUF model, tokenize, generate, chat, score and measure perplexity.
 enum LanguageModelBuiltins {
     static var list: [Builtin] {
-        [modelsBuiltin, tokensBuiltin, detokenizeBuiltin, generateBuiltin, chatBuiltin, logprobsBuiltin, perplexityBuiltin]
+        [modelsBuiltin, tokensBuiltin, detokenizeBuiltin, generateBuiltin, chatBuiltin, logprobsBuiltin, perplexityBuiltin,
+         corpusBuiltin, readTextBuiltin]
     }
 
     /// `load(path)` for language models: a `.gguf` path or a model name (no extension). Returns nil for other
@@ -36,6 +38,25 @@ enum LanguageModelBuiltins {
                                hint: "load one with load(\"smollm2\") or load(\"path/to/model.gguf\")", argument: "lm")
         }
         return value.model
+    }
+
+    static let corpusBuiltin = Builtin(
+        "corpus", [.required("name")], category: "llm",
+        summary: "A built-in public-domain text: \"austen\" (Jane Austen's six novels, 3.5 M characters) or one novel "
+            + "(\"pride_and_prejudice\", \"emma\", …), for perplexity and training.",
+        example: "len(corpus(\"persuasion\"))"
+    ) { arguments in
+        let name = try arguments.string("name")
+        return .string(try LabModelBuiltins.passingErrors("corpus", argument: "name") { try TextCorpus.text(name) })
+    }
+
+    static let readTextBuiltin = Builtin(
+        "read_text", [.required("path")], category: "llm",
+        summary: "The contents of a UTF-8 text file (plain or .gz) as a string, e.g. to measure its perplexity.",
+        example: "read_text(\"notes.txt\")"
+    ) { arguments in
+        let path = TextFile.expand(try arguments.string("path"))
+        return .string(try LabModelBuiltins.passingErrors("read_text", argument: "path") { try TextCorpus.readText(path: path) })
     }
 
     static let modelsBuiltin = Builtin(
@@ -188,7 +209,7 @@ enum LanguageModelBuiltins {
                        .optional("windows"), .optional("threads")], category: "llm",
         summary: "Perplexity of `text` in windows of `window` tokens every `stride` (default: window, llama-perplexity's "
             + "method: each window scores its second half); `windows` limits how many. {perplexity, error, tokens, windows}.",
-        example: "perplexity(load(\"smollm2\"), \"It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.\", window: 8)"
+        example: "perplexity(load(\"smollm2\"), corpus(\"pride_and_prejudice\"), window: 256, windows: 2)"
     ) { arguments in
         let lm = try languageModel(arguments, "perplexity")
         let window = try arguments.integer("window")
