@@ -22,29 +22,33 @@ extension AVX2Kernels {
     @inline(__always)
     static func halfAt(_ pointer: UnsafeRawPointer) -> Float { half(pointer.loadUnaligned(as: UInt16.self)) }
 
+    /// One Q8_0 block of one row: acc += (Σ q_w·q_x)·d·d_x.
+    @inline(__always)
+    static func q8_0Block(_ block: UnsafeRawPointer, _ a: __m256i, _ xs: Float, _ acc: inout __m256) {
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(block + 2), a)), _mm256_set1_ps(halfAt(block) * xs), acc)
+    }
+
     public static func ggmlQ8_0(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
                                 xScales: UnsafePointer<Float>, rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
         var r = rowStart
-        while r &+ 2 <= rowEnd {
-            let w0 = rows + r &* rowBytes, w1 = w0 + rowBytes
-            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps()
+        // Four rows per pass: four weight streams in flight, each activation block loaded once for all four.
+        while r &+ 4 <= rowEnd {
+            let w0 = rows + r &* rowBytes, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes
+            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
             for b in 0..<blocks {
                 let a = load256(xCodes + b &* 32)
                 let o = b &* 34
-                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w0 + o + 2), a)), _mm256_set1_ps(halfAt(w0 + o) * xScales[b]), c0)
-                c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w1 + o + 2), a)), _mm256_set1_ps(halfAt(w1 + o) * xScales[b]), c1)
+                let xs = xScales[b]
+                q8_0Block(w0 + o, a, xs, &c0); q8_0Block(w1 + o, a, xs, &c1)
+                q8_0Block(w2 + o, a, xs, &c2); q8_0Block(w3 + o, a, xs, &c3)
             }
-            output[r] = sum(c0); output[r &+ 1] = sum(c1)
-            r &+= 2
+            output[r] = sum(c0); output[r &+ 1] = sum(c1); output[r &+ 2] = sum(c2); output[r &+ 3] = sum(c3)
+            r &+= 4
         }
         while r < rowEnd {
             let w0 = rows + r &* rowBytes
             var c0 = _mm256_setzero_ps()
-            for b in 0..<blocks {
-                let o = b &* 34
-                c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w0 + o + 2), load256(xCodes + b &* 32))),
-                                     _mm256_set1_ps(halfAt(w0 + o) * xScales[b]), c0)
-            }
+            for b in 0..<blocks { q8_0Block(w0 + b &* 34, load256(xCodes + b &* 32), xScales[b], &c0) }
             output[r] = sum(c0)
             r &+= 1
         }
