@@ -409,4 +409,37 @@ final class GGUFMalformedTests: XCTestCase {
         spec.metadata[spec.keyIndex("tokenizer.ggml.pre")].value = .string("no-such-pre")
         expectError(spec.bytes(), .unsupported, ["tokenizer.ggml.pre is \"no-such-pre\""], stage: .tokenizer)
     }
+
+    // MARK: the fuzz corpus
+
+    /// The fuzz target's seeds (Fuzz/corpus/gguf) and any input a fuzz run has crashed on (Fuzz/regressions/gguf)
+    /// go through every stage the target runs; the valid seeds get as far as a decoder step.
+    func testFuzzCorpusGoesThroughEveryStage() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var reachedDecoder: [String] = []
+        var count = 0
+        for folder in ["Fuzz/corpus/gguf", "Fuzz/regressions/gguf"] {
+            let directory = root.appendingPathComponent(folder)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { continue }
+            for name in names.sorted() {
+                count += 1
+                let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+                do {
+                    let file = try GGUFFile(mapping: MappedFile(bytes: bytes, name: name))
+                    if let tokenizer = try? BPETokenizer(vocabulary: file.tokenizerVocabulary()) {
+                        _ = try? tokenizer.encode("Hello <|im_start|>", parseSpecial: true)
+                    }
+                    if let decoder = try? LlamaDecoder(file: file) {
+                        let logits = try decoder.logits(try decoder.forward([0], cache: decoder.makeCache(limit: 4)))
+                        XCTAssertTrue(logits.allSatisfy(\.isFinite), name)
+                        reachedDecoder.append(name)
+                    }
+                } catch is LLMError {
+                    continue
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(count, 9)
+        XCTAssertEqual(reachedDecoder, ["micro-mixed-untied.gguf", "micro-q8_0.gguf"])
+    }
 }
