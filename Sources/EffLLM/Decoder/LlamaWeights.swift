@@ -29,20 +29,20 @@ public struct LlamaWeights: @unchecked Sendable {
                 throw LLMError(.malformed, "\(file.path): tensor '\(name)' is missing")
             }
             guard tensor.type.traits.isRunnable else {
-                throw LLMError(.unsupported, "\(file.path): tensor '\(name)' has type \(tensor.type.name), which eff does not run (runnable: \(GGMLType.runnableNames.joined(separator: ", "))); re-quantize the model with llama-quantize to one of those")
+                throw LLMError(.unsupported, "\(file.path): tensor '\(name)' (tensor info at offset \(tensor.infoOffset)) has type \(tensor.type.name), which eff does not run (runnable: \(GGMLType.runnableNames.joined(separator: ", "))); re-quantize the model with llama-quantize to one of those")
             }
             guard tensor.shape == [columns, rows] else {
-                throw LLMError(.malformed, "\(file.path): tensor '\(name)' has shape \(tensor.shape), expected [\(columns), \(rows)] (columns first)")
+                throw LLMError(.malformed, "\(file.path): tensor '\(name)' (tensor info at offset \(tensor.infoOffset)) has shape \(tensor.shape), expected [\(columns), \(rows)] (columns first)")
             }
             return try GGMLMatrix(type: tensor.type, data: file.data(tensor), rows: rows, columns: columns)
         }
         func vector(_ name: String, count: Int) throws -> [Float] {
             guard let tensor = file.tensor(name) else { throw LLMError(.malformed, "\(file.path): tensor '\(name)' is missing") }
             guard tensor.shape == [count] else {
-                throw LLMError(.malformed, "\(file.path): tensor '\(name)' has shape \(tensor.shape), expected [\(count)]")
+                throw LLMError(.malformed, "\(file.path): tensor '\(name)' (tensor info at offset \(tensor.infoOffset)) has shape \(tensor.shape), expected [\(count)]")
             }
             guard tensor.type.traits.isRunnable else {
-                throw LLMError(.unsupported, "\(file.path): tensor '\(name)' has type \(tensor.type.name), which eff does not run")
+                throw LLMError(.unsupported, "\(file.path): tensor '\(name)' (tensor info at offset \(tensor.infoOffset)) has type \(tensor.type.name), which eff does not run")
             }
             var values = [Float](repeating: 0, count: count)
             let m = try GGMLMatrix(type: tensor.type, data: file.data(tensor), rows: 1, columns: count)

@@ -22,6 +22,8 @@ public final class GGUFFile: @unchecked Sendable {
         public let byteCount: Int
         /// Number of elements (product of `shape`).
         public let elementCount: Int
+        /// Offset of this tensor's info (its name's length field) in the header, for messages.
+        public let infoOffset: Int
     }
 
     /// The most dimensions a ggml tensor has.
@@ -109,13 +111,14 @@ public final class GGUFFile: @unchecked Sendable {
             var shape: [Int] = []
             var elements = 1
             for d in 0..<Int(dimensionCount) {
+                let sizeOffset = reader.offset
                 let size = try reader.uint64("\(field) dimension \(d)")
                 guard size > 0, size <= UInt64(Int32.max) else {
-                    throw LLMError(.malformed, "\(mapping.path): \(field) dimension \(d) is \(size) (1…\(Int32.max) allowed)")
+                    throw LLMError(.malformed, "\(mapping.path): \(field) dimension \(d) at offset \(sizeOffset) is \(size) (1…\(Int32.max) allowed)")
                 }
                 let (product, overflow) = elements.multipliedReportingOverflow(by: Int(size))
                 guard !overflow, product <= mapping.count * 8 else {  // ≥ 1 bit per element must fit in the file
-                    throw LLMError(.malformed, "\(mapping.path): \(field) has more elements than the file can hold")
+                    throw LLMError(.malformed, "\(mapping.path): \(field) (tensor info at offset \(at)) has more elements than the \(mapping.count)-byte file can hold")
                 }
                 elements = product
                 shape.append(Int(size))
@@ -126,16 +129,17 @@ public final class GGUFFile: @unchecked Sendable {
                 throw LLMError(.unsupported, "\(mapping.path): \(field) has unknown tensor type id \(typeID) at offset \(typeOffset)")
             }
             guard shape[0] % type.traits.blockSize == 0, let rowBytes = type.rowBytes(columns: shape[0]) else {
-                throw LLMError(.malformed, "\(mapping.path): \(field) of type \(type.name) has \(shape[0]) columns, not a multiple of its block of \(type.traits.blockSize)")
+                throw LLMError(.malformed, "\(mapping.path): \(field) (tensor info at offset \(at)) of type \(type.name) has \(shape[0]) columns, not a multiple of its block of \(type.traits.blockSize)")
             }
             let (bytes, overflow) = rowBytes.multipliedReportingOverflow(by: elements / shape[0])
-            guard !overflow else { throw LLMError(.malformed, "\(mapping.path): \(field) is too large") }
+            guard !overflow else { throw LLMError(.malformed, "\(mapping.path): \(field) (tensor info at offset \(at)) is too large") }
+            let offsetOffset = reader.offset
             let offset = try reader.uint64("\(field) offset")
             guard offset <= UInt64(mapping.count) else {
-                throw LLMError(.malformed, "\(mapping.path): \(field) data offset \(offset) is past the end of the file (\(mapping.count) bytes)")
+                throw LLMError(.malformed, "\(mapping.path): \(field) data offset \(offset) (field at offset \(offsetOffset)) is past the end of the file (\(mapping.count) bytes)")
             }
             guard Int(offset) % alignment == 0 else {
-                throw LLMError(.malformed, "\(mapping.path): \(field) data offset \(offset) is not a multiple of the alignment \(alignment)")
+                throw LLMError(.malformed, "\(mapping.path): \(field) data offset \(offset) (field at offset \(offsetOffset)) is not a multiple of the alignment \(alignment)")
             }
             index[name] = infos.count
             infos.append(Info(name: name, shape: shape, type: type, offset: Int(offset), bytes: bytes, elements: elements, at: at))
@@ -149,10 +153,10 @@ public final class GGUFFile: @unchecked Sendable {
         for info in infos {
             let (start, overflow) = dataStart.addingReportingOverflow(info.offset)
             guard !overflow, start <= mapping.count, info.bytes <= mapping.count - start else {
-                throw LLMError(.malformed, "\(mapping.path): tensor '\(info.name)' (\(info.type.name) \(info.shape), \(info.bytes) bytes at data offset \(info.offset)) runs past the end of the file (\(mapping.count) bytes); the file is truncated or the tensor info is wrong")
+                throw LLMError(.malformed, "\(mapping.path): tensor '\(info.name)' (tensor info at offset \(info.at); \(info.type.name) \(info.shape), \(info.bytes) bytes at data offset \(info.offset)) runs past the end of the file (\(mapping.count) bytes); the file is truncated or the tensor info is wrong")
             }
             tensors.append(Tensor(name: info.name, shape: info.shape, type: info.type, fileOffset: start,
-                                  byteCount: info.bytes, elementCount: info.elements))
+                                  byteCount: info.bytes, elementCount: info.elements, infoOffset: info.at))
         }
         let byStart = tensors.sorted { $0.fileOffset < $1.fileOffset }
         for (a, b) in zip(byStart, byStart.dropFirst()) where a.fileOffset + a.byteCount > b.fileOffset {
