@@ -227,7 +227,8 @@ final class ReferenceTests: XCTestCase {
                     divergedAt = step
                     let top = prompt.greedy_top2[step]
                     let theirGap = Float(top[0][1] - top[1][1])
-                    XCTAssertEqual(Int(top[1][0]), ours, "\(label) prompt \(index) step \(step): eff chose \(ours), which is not llama.cpp's runner-up \(Int(top[1][0]))")
+                    // eff's choice need not be llama.cpp's runner-up when three or more tokens are nearly tied (the tiny
+                    // random models have such ties); what must hold is that both choices are near ties on each side.
                     XCTAssertLessThanOrEqual(theirGap, tolerance, "\(label) prompt \(index) step \(step): llama.cpp's top two logits differ by \(theirGap)")
                     XCTAssertLessThanOrEqual(logits[ours] - logits[theirs], tolerance, "\(label) prompt \(index) step \(step): eff's logits of \(ours) and \(theirs) differ by more than the tolerance")
                     print("ReferenceTests: \(label) prompt \(index): greedy diverges at step \(step) (eff \(ours), llama.cpp \(theirs)); gap llama.cpp \(theirGap), eff \(logits[ours] - logits[theirs])")
