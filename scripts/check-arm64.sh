@@ -32,7 +32,8 @@ objdump="$toolchain/llvm-objdump"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/eff-arm64.XXXXXX")
 [[ -n "${KEEP:-}" ]] && echo "check-arm64: work folder $work" || trap 'rm -rf "$work"' EXIT
-sources=(scripts/arm64/main.swift Sources/EffKernels/PortableRowKernels.swift Sources/EffKernels/PortableTileKernels.swift)
+sources=(scripts/arm64/main.swift Sources/EffKernels/PortableRowKernels.swift Sources/EffKernels/PortableTileKernels.swift
+         Sources/EffNumerics/HalfPrecision.swift)
 
 "$swiftc" -O "${sources[@]}" -lm -o "$work/host"
 "$work/host" > "$work/host.txt"

@@ -1,11 +1,9 @@
 /// Maps data coordinates to pixels and cells of a plot area.
 struct XYMapping {
-    let x: ResolvedAxis
-    let y: ResolvedAxis
-    let pixelWidth: Int
-    let pixelHeight: Int
-    let pixelsPerColumn: Int
-    let pixelsPerRow: Int
+    let x: ResolvedAxis, y: ResolvedAxis
+    /// The plot area in pixels, and pixels per character cell.
+    let pixelWidth: Int, pixelHeight: Int
+    let pixelsPerColumn: Int, pixelsPerRow: Int
 
     /// Axis fractions of a data point, or nil when a coordinate is not finite.
     func fractions(x value: Double, y other: Double) -> (x: Double, y: Double)? {

@@ -5,15 +5,11 @@ import EffKernels
 typealias Operation = EffKernels.Operation
 
 /// Where data lives when it is accessed: the level prices a 64-bit access.
-public enum MemoryLevel: String, CaseIterable, Sendable, Codable, Hashable, Comparable {
+public enum MemoryLevel: String, CaseOrdered, Sendable, Codable, Hashable {
     case l1 = "L1"
     case l2 = "L2"
     case l3 = "L3"
     case dram = "DRAM"
-
-    public static func < (lhs: MemoryLevel, rhs: MemoryLevel) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
 }
 
 /// One row of a published energy table, as printed in the source (for inspection).

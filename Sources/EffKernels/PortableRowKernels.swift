@@ -1,8 +1,13 @@
+#if canImport(EffNumerics)
+import EffNumerics  // scripts/check-arm64.sh compiles this file with Sources/EffNumerics/HalfPrecision.swift instead
+#endif
+
 /// Row dot products for every weight format, written in portable Swift so the optimizer can vectorize them.
 ///
 /// This one file is compiled twice: in EffKernels for the baseline CPU (SSE2 / NEON) and — through a symlink —
 /// in EffKernelsAVX2 with AVX2 flags, where the same loops become 256-bit code. It uses only the standard
-/// library, raw pointers and explicit sizes (no generics that could be shared across the two builds).
+/// library (and EffNumerics' half conversion), raw pointers and explicit sizes (no generics that could be shared
+/// across the two builds).
 /// Each function computes `output[r] = Σ_c W[r, c]·x[c]` for r in rowStart..<rowEnd (no bias).
 public enum PortableRowKernels {
     /// f32 weights (rows, rowStride floats) · f32 x (columns). Four rows share each x load.
@@ -215,17 +220,7 @@ public enum PortableRowKernels {
         return dot
     }
 
-    /// IEEE half bits → f32, exact (same as HalfPrecision, repeated here because this file is also compiled alone).
+    /// IEEE half bits → f32, exact: EffNumerics' conversion, inlined.
     @inline(__always)
-    public static func halfToFloat(_ half: UInt16) -> Float {
-        let sign = UInt32(half & 0x8000) << 16
-        let exponent = UInt32(half >> 10) & 0x1F
-        let mantissa = UInt32(half & 0x3FF)
-        if exponent == 0 {
-            let magnitude = Float(mantissa) * Float(bitPattern: 0x3380_0000)
-            return sign == 0 ? magnitude : -magnitude
-        }
-        if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
-        return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
-    }
+    public static func halfToFloat(_ half: UInt16) -> Float { HalfPrecision.float(fromHalf: half) }
 }

@@ -67,7 +67,7 @@ public struct Work: Sendable, Equatable, Hashable {
 /// This enum is the single list of operation kinds: kernels count them and the
 /// energy tables price them. A multiply-add counts once (it is priced as one multiply
 /// plus one add of the stated precisions).
-public enum Operation: String, CaseIterable, Sendable, Codable, Hashable, Comparable {
+public enum Operation: String, CaseOrdered, Sendable, Codable, Hashable {
     /// f32 × f32 + f32 (dense f32/f16/bf16 weights after conversion).
     case f32MultiplyAdd = "f32_multiply_add"
     /// f32 + f32 or f32 − f32 (bias adds, ternary/binary weights on f32 activations, scale sums).
@@ -95,7 +95,13 @@ public enum Operation: String, CaseIterable, Sendable, Codable, Hashable, Compar
     /// Format conversions (f32→int8 activation quantization, f16→f32 widening), one per element.
     case convert = "convert"
 
-    public static func < (lhs: Operation, rhs: Operation) -> Bool {
+}
+
+/// An enum ordered as its cases are declared (operations, memory levels: tables list them in that order).
+public protocol CaseOrdered: CaseIterable, Comparable {}
+
+extension CaseOrdered {
+    public static func < (lhs: Self, rhs: Self) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }

@@ -29,14 +29,7 @@ public struct Evaluation: Sendable, Equatable {
 extension Model {
     /// Evaluates the model on `data`.
     public func evaluate(on data: Dataset) throws -> Evaluation {
-        guard data.featureCount == inputCount else {
-            throw ModelsError(.model, "model '\(name)' takes \(inputCount) features; data set '\(data.name)' has "
-                + "\(data.featureCount)")
-        }
-        guard data.classCount <= outputCount else {
-            throw ModelsError(.model, "data set '\(data.name)' has \(data.classCount) classes; model '\(name)' has "
-                + "\(outputCount) outputs")
-        }
+        try checkFits(data, kind: .model, outputsWord: "")
         let scores = try logits(data.features, count: data.count)
         let width = outputCount
         let classes = max(data.classCount, width)
@@ -73,5 +66,19 @@ extension Evaluation: CustomStringConvertible {
         let percent = (accuracy * 1000).rounded() / 10
         let roundedLoss = (loss * 1000).rounded() / 1000
         return "accuracy \(percent)% (\(right)/\(count)), loss \(roundedLoss)"
+    }
+}
+
+extension Model {
+    /// Throws (as `kind`) unless `data` has this model's input width and no more classes than it has outputs.
+    func checkFits(_ data: Dataset, kind: ModelsError.Kind, outputsWord: String) throws {
+        guard data.featureCount == inputCount else {
+            throw ModelsError(kind, "model '\(name)' takes \(inputCount) features; data set '\(data.name)' has "
+                + "\(data.featureCount)")
+        }
+        guard data.classCount <= outputCount else {
+            throw ModelsError(kind, "data set '\(data.name)' has \(data.classCount) classes; model '\(name)' has "
+                + "\(outputsWord)\(outputCount) outputs")
+        }
     }
 }

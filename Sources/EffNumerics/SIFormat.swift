@@ -32,6 +32,16 @@ public enum SIFormat {
         return String(format: "%.\(digits)g", value)
     }
 
+    /// The display rule for quantities and table numbers: `digits` significant digits (`36.1`, `3.01`, `0.0691`),
+    /// whole numbers below 10^15 in full (`8320`), and amounts of 10^digits or more rounded to a whole number
+    /// rather than put in exponent form (`1235`); `%g` exponent form only past 10^15 or below 10^-4.
+    public static func display(_ value: Double, digits: Int) -> String {
+        if value.isFinite, abs(value) < 1e15, value == value.rounded() || abs(value) >= pow(10, Double(digits)) {
+            return String(Int64(value.rounded()))
+        }
+        return significant(value, digits: digits)
+    }
+
     /// A number in [1, 1000) (after choosing a prefix) with `digits` significant digits as fixed decimals:
     /// `2.50`, `25.0`, `250` for 3 digits (trailing zeros kept, so columns of them align).
     public static func fixedSignificant(_ value: Double, digits: Int = 3) -> String {

@@ -32,24 +32,31 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
     public var description: String { QuantityFormatter.format(self) }
 }
 
-/// Display of quantities and plain numbers: a readable SI prefix and up to six significant digits.
+/// Display of quantities and plain numbers: quantities with a readable SI prefix and 3 significant digits by
+/// default (`36.1 nJ`); plain numbers with up to six.
 public enum QuantityFormatter {
     /// SI prefixes applied to compound units such as `B/s` or `J/FLOP` (pico to peta).
     private static let prefixes = SIFormat.prefixes.filter { $0.factor >= 1e-12 }
 
-    public static func format(_ quantity: Quantity) -> String {
-        let (amount, symbol) = displayParts(quantity)
+    /// Significant digits a quantity shows unless asked for more (`36.1 nJ`, `3.01 µs`; `str(x, digits: 6)`).
+    public static let defaultDigits = 3
+
+    /// `36.1 nJ`: the amount with `digits` significant digits (`SIFormat.display`) and the unit display chose.
+    public static func format(_ quantity: Quantity, digits: Int = defaultDigits) -> String {
+        let (amount, symbol) = displayParts(quantity, digits: digits)
         if symbol.isEmpty { return formatNumber(amount) }
         // Past the largest prefix (1e20 J is 1e+14 MJ) whole amounts switch to exponent form too.
-        // (A unit the user asked for with to() keeps every digit: 3600000 J.)
-        let number = formatNumber(amount, wholeNumbersInFullBelow: quantity.preferredUnit == nil ? 1e6 : 1e15)
+        // (A unit the user asked for with to() keeps every digit of a whole amount: 3600000 J.)
+        let largest = quantity.preferredUnit == nil ? 1e6 : 1e15
+        let number = abs(amount) < largest ? SIFormat.display(amount, digits: digits)
+            : SIFormat.significant(amount, digits: digits, wholeNumbersInFullBelow: largest)
         // 2 1/s reads as "21 per second": show a reciprocal unit as 2 /s.
         if symbol.hasPrefix("1/") { return number + " /" + symbol.dropFirst(2) }
         return number + " " + symbol
     }
 
     /// The amount and unit symbol display would use, e.g. (3.7, "mJ").
-    public static func displayParts(_ quantity: Quantity) -> (amount: Double, unit: String) {
+    public static func displayParts(_ quantity: Quantity, digits: Int = defaultDigits) -> (amount: Double, unit: String) {
         let value = quantity.value
         let dimension = quantity.dimension
         if let preferred = quantity.preferredUnit, let amount = quantity.amount(in: preferred) {
@@ -58,7 +65,7 @@ public enum QuantityFormatter {
         if dimension.isDimensionless { return (value, "") }
         let candidates = UnitTable.all.filter { $0.dimension == dimension && $0.isDisplayed }
         if !candidates.isEmpty {
-            let unit = bestUnit(for: value, among: candidates.map { ($0.symbol, $0.factor) })
+            let unit = bestUnit(for: value, among: candidates.map { ($0.symbol, $0.factor) }, digits: digits)
             return (value / unit.factor, unit.symbol)
         }
         // A compound dimension: prefix the formula when it starts with a base unit to the first power.
@@ -67,15 +74,15 @@ public enum QuantityFormatter {
             && !(formula.split(separator: "/").first ?? "").contains("·")
         if startsWithPlainUnit {
             let choices = prefixes.map { ($0.symbol + formula, $0.factor) }
-            let unit = bestUnit(for: value, among: choices)
+            let unit = bestUnit(for: value, among: choices, digits: digits)
             return (value / unit.factor, unit.symbol)
         }
         return (value, formula)
     }
 
     /// The largest unit not bigger than |value|, or the smallest when |value| is below all of them.
-    private static func bestUnit(for value: Double,
-                                 among units: [(symbol: String, factor: Double)]) -> (symbol: String, factor: Double) {
+    private static func bestUnit(for value: Double, among units: [(symbol: String, factor: Double)],
+                                 digits: Int) -> (symbol: String, factor: Double) {
         let sorted = units.sorted { $0.factor < $1.factor }
         let magnitude = abs(value)
         guard magnitude.isFinite, magnitude > 0 else {
@@ -83,11 +90,11 @@ public enum QuantityFormatter {
         }
         // Round first so 999.9999999 mJ displays as 1 J rather than 1000 mJ.
         var best = sorted[0]
-        for unit in sorted where roundedToSignificantDigits(magnitude / unit.factor) >= 1 { best = unit }
+        for unit in sorted where roundedToSignificantDigits(magnitude / unit.factor, digits: digits) >= 1 { best = unit }
         return best
     }
 
-    private static func roundedToSignificantDigits(_ value: Double, digits: Int = 6) -> Double {
+    private static func roundedToSignificantDigits(_ value: Double, digits: Int) -> Double {
         Double(String(format: "%.\(digits)g", value)) ?? value
     }
 

@@ -24,7 +24,7 @@ final class ModelsBuiltinTests: XCTestCase {
             """)
         XCTAssertEqual(run.output, [
             "model mlp · dense 64→128 relu → dense 128→10 · 9,610 parameters · f32, 38.4 kB",
-            "9610 64 10 f32 mlp 2 38.44 kB",
+            "9610 64 10 f32 mlp 2 38.4 kB",
             "\"model\"",
         ])
     }
@@ -183,7 +183,7 @@ final class ModelsBuiltinTests: XCTestCase {
             weights(quantize(m, "f16"))
             """)
         XCTAssertEqual(run.output, [
-            "9610 9738 10.576 kB",
+            "9610 9738 10.6 kB",
             // Wider than 80 columns, so one record per line.
             "[{layer: 0, kind: \"dense\", shape: [128, 64], format: \"f16\", nonzero: 1},\n"
                 + " {layer: 1, kind: \"dense\", shape: [10, 128], format: \"f16\", nonzero: 1}]",

@@ -17,6 +17,25 @@ final class TableTests: XCTestCase {
             """)
     }
 
+    /// The display rule: 3 significant digits for quantities and numbers; `digits:` shows more.
+    func testThreeSignificantDigitsUnlessDigitsAsksForMore() {
+        let text = runClean("""
+            let rows = [{energy: 36.0792 nJ, ratio: 1.83339, params: 9610}, {energy: 522.091 nJ, ratio: 0.0691052, params: 8}]
+            table(rows)
+            table(rows, digits: 6)
+            """)
+        XCTAssertEqual(text, """
+             energy   ratio  params
+            ───────  ──────  ──────
+            36.1 nJ    1.83    9610
+             522 nJ  0.0691       8
+                energy      ratio  params
+            ──────────  ─────────  ──────
+            36.0792 nJ    1.83339    9610
+            522.091 nJ  0.0691052       8
+            """)
+    }
+
     func testUnionOfFieldsInFirstSeenOrderWithMissingCells() {
         let text = runClean("""
             let t = table([{a: 1}, {b: "x", a: 2}, {c: true}])

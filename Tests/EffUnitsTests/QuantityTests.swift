@@ -14,7 +14,13 @@ final class QuantityTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(Quantity(1500, unit: "ms")).description, "1.5 s")
         XCTAssertEqual(try XCTUnwrap(Quantity(0.25, unit: "uJ")).description, "250 nJ")
         XCTAssertEqual(try XCTUnwrap(Quantity(1, unit: "kWh")).description, "3.6 MJ")
-        XCTAssertEqual(try XCTUnwrap(Quantity(1, unit: "GiB")).description, "1.07374 GB")
+        XCTAssertEqual(try XCTUnwrap(Quantity(1, unit: "GiB")).description, "1.07 GB")
+        XCTAssertEqual(QuantityFormatter.format(try XCTUnwrap(Quantity(1, unit: "GiB")), digits: 6), "1.07374 GB")
+        // 3 significant digits by default; amounts of 1000 or more (after the prefix) round to whole numbers.
+        XCTAssertEqual(try XCTUnwrap(Quantity(36.0792, unit: "nJ")).description, "36.1 nJ")
+        XCTAssertEqual(try XCTUnwrap(Quantity(3.0149, unit: "us")).description, "3.01 µs")
+        XCTAssertEqual(try XCTUnwrap(Quantity(999.6, unit: "mJ")).description, "1 J")
+        XCTAssertEqual(try XCTUnwrap(Quantity(1234.5, unit: "J")).amount(in: "J"), 1234.5)
         XCTAssertEqual(try XCTUnwrap(Quantity(999.99999999, unit: "mJ")).description, "1 J")
         XCTAssertEqual(Quantity(0, .energy).description, "0 J")
     }

@@ -10,6 +10,8 @@ public final class Table: EffObject {
     public let columns: [String]
     /// The cells: (rowCount, columns.count), row-major; `.nilValue` marks a missing cell.
     public let rows: [[Value]]
+    /// Significant digits its numbers and quantities show (nil: the display's, 3); exports keep every digit.
+    public var digits: Int?
 
     /// Names of the fields every table has; they win over columns of the same name, which stay
     /// reachable through the row records (`for row in t`, `t.rows`).

@@ -4,11 +4,20 @@ import EffLanguage
 enum TableBuiltins {
     static let list: [Builtin] = [
         Builtin(
-            "table", [.required("rows")], category: "tables",
-            summary: "A table from a list of records (columns: every field, in first-seen order) or a record of equal-length lists.",
+            "table", [.required("rows"), .optional("digits")], category: "tables",
+            summary: "A table from a list of records (columns: every field, in first-seen order) or a record of equal-length lists; "
+                + "digits: significant digits of its numbers and quantities (3 by default; exports keep all).",
             example: "table([{model: \"fp32\", energy: 12.5 mJ}, {model: \"int8\", energy: 3.1 mJ}])"
         ) { arguments in
-            .object(try Table.from(arguments.value("rows"), function: "table", argument: "rows"))
+            let table = try Table.from(arguments.value("rows"), function: "table", argument: "rows")
+            if arguments.isGiven("digits") {
+                let digits = try arguments.integer("digits")
+                guard (1...17).contains(digits) else {
+                    throw RuntimeError("table: 'digits' must be in 1…17, got \(digits)", argument: "digits")
+                }
+                table.digits = digits
+            }
+            return .object(table)
         },
         Builtin(
             "save", [.required("value"), .required("path")], category: "tables",

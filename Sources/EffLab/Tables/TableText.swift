@@ -29,8 +29,10 @@ enum TableText {
         guard !table.columns.isEmpty else { return table.rows.isEmpty ? "(empty table)" : "(table of \(table.rows.count) empty rows)" }
 
         let shownRows = Array(table.rows.prefix(maximumRows))
+        var cellContext = context
+        cellContext.digits = table.digits ?? context.digits
         let cells: [[String]] = shownRows.map { row in
-            row.map { ascii ? asciiUnits(cellText($0)) : cellText($0) }
+            row.map { ascii ? asciiUnits(cellText($0, context: cellContext)) : cellText($0, context: cellContext) }
         }
         let headers = table.columns.map(TerminalWidth.singleLine)
         let rightAligned: [Bool] = table.columns.indices.map { column in
@@ -121,13 +123,15 @@ enum TableText {
         return lines.map { TerminalWidth.truncate($0, to: width, ascii: ascii) }
     }
 
-    /// The text of one cell: strings without quotes, numbers and quantities as eff prints them, nil empty.
-    static func cellText(_ value: Value) -> String {
+    /// The text of one cell: strings without quotes, numbers and quantities with `context.digits` significant
+    /// digits (`SIFormat.display`: 3 unless `table(…, digits:)` asks for more), nil empty.
+    static func cellText(_ value: Value, context: DisplayContext = DisplayContext()) -> String {
         switch value {
         case .nilValue: return ""
         case .string(let text): return TerminalWidth.singleLine(text)
+        case .number(let number): return SIFormat.display(number, digits: context.digits)
         case .object(let object): return "<\(object.typeName)>"
-        default: return TerminalWidth.singleLine(value.text())
+        default: return TerminalWidth.singleLine(value.text(context))
         }
     }
 

@@ -22,10 +22,18 @@ enum CoreBuiltins {
             arguments.write(arguments.value("value").displayBlock(arguments.displayContext))
             return .nilValue
         },
-        Builtin("str", [.required("value")], category: "core",
-                summary: "The text form of a value, as print would write it.",
-                example: "str(2.5 W)") { arguments in
-            .string(arguments.value("value").text(arguments.displayContext))
+        Builtin("str", [.required("value"), .optional("digits")], category: "core",
+                summary: "The text form of a value, as print would write it; digits: significant digits of quantities (3 by default).",
+                example: "str(36.0792 nJ, digits: 6)") { arguments in
+            var context = arguments.displayContext
+            if arguments.isGiven("digits") {
+                let digits = try arguments.integer("digits")
+                guard (1...17).contains(digits) else {
+                    throw RuntimeError("str: 'digits' must be in 1…17, got \(digits)", argument: "digits")
+                }
+                context.digits = digits
+            }
+            return .string(arguments.value("value").text(context))
         },
         Builtin("format", [.required("template"), .variadic("values")], category: "core",
                 summary: "Fills each {} in the template with the next value's text; {{ and }} are literal braces.",

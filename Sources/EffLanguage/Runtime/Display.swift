@@ -57,7 +57,7 @@ extension Value {
         case .nilValue: return "nil"
         case .bool(let value): return value ? "true" : "false"
         case .number(let value): return QuantityFormatter.formatNumber(value)
-        case .quantity(let quantity): return quantity.description
+        case .quantity(let quantity): return QuantityFormatter.format(quantity, digits: context.digits)
         case .string(let text): return text
         case .list(let values):
             if values.isEmpty { return "[]" }

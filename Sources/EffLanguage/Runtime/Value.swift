@@ -243,11 +243,15 @@ public struct DisplayContext: Sendable {
     public var width: Int
     public var asciiOnly: Bool
     public var color: Bool
+    /// Significant digits of quantities (and of numbers in tables): 3 unless a `digits:` option asks for more.
+    public var digits: Int
 
-    public init(width: Int = 80, asciiOnly: Bool = false, color: Bool = false) {
+    public init(width: Int = 80, asciiOnly: Bool = false, color: Bool = false,
+                digits: Int = QuantityFormatter.defaultDigits) {
         self.width = width
         self.asciiOnly = asciiOnly
         self.color = color
+        self.digits = digits
     }
 }
 

@@ -97,13 +97,7 @@ public struct Standardizer: Sendable, Equatable {
         guard data.featureCount == means.count else {
             throw ModelsError(.data, "standardize: fitted on \(means.count) features, '\(data.name)' has \(data.featureCount)")
         }
-        var values = data.features
-        let width = data.featureCount
-        for index in values.indices {
-            let column = index % width
-            values[index] = (values[index] - means[column]) / deviations[column]
-        }
-        return data.replacingFeatures(values)
+        return data.mappingFeatures(subtracting: means, dividingBy: deviations)
     }
 }
 
@@ -145,12 +139,19 @@ public struct MinMaxScaler: Sendable, Equatable {
         guard data.featureCount == minimums.count else {
             throw ModelsError(.data, "scale: fitted on \(minimums.count) features, '\(data.name)' has \(data.featureCount)")
         }
-        var values = data.features
-        let width = data.featureCount
+        return data.mappingFeatures(subtracting: minimums, dividingBy: ranges)
+    }
+}
+
+extension Dataset {
+    /// The data set with feature f mapped to (x − offsets[f]) / scales[f]. // offsets, scales: (featureCount)
+    func mappingFeatures(subtracting offsets: [Float], dividingBy scales: [Float]) -> Dataset {
+        var values = features
+        let width = featureCount
         for index in values.indices {
             let column = index % width
-            values[index] = (values[index] - minimums[column]) / ranges[column]
+            values[index] = (values[index] - offsets[column]) / scales[column]
         }
-        return data.replacingFeatures(values)
+        return replacingFeatures(values)
     }
 }

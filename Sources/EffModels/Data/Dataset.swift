@@ -39,13 +39,8 @@ public struct Dataset: Sendable, Equatable {
         guard names.count == featureCount else {
             throw ModelsError(.data, "data set '\(name)': \(names.count) feature names for \(featureCount) features")
         }
-        self.name = name
-        self.source = source
-        self.features = features
-        self.labels = labels
-        self.featureCount = featureCount
-        self.classNames = classNames
-        self.featureNames = names
+        self.init(validatedName: name, source: source, features: features, labels: labels, featureCount: featureCount,
+                  classNames: classNames, featureNames: names)
     }
 
     /// Internal initializer for values already known to be consistent.

@@ -67,14 +67,7 @@ public struct DropoutLayer: Layer, Equatable {
     /// Nothing at inference.
     public func work(batch: Int = 1) -> Work { Work() }
 
-    public func summaryRow(index: Int, inputWidth: Int, work: Work) -> ModelSummary.Row {
-        ModelSummary.Row(index: index, kind: Self.kind.name, inputs: inputWidth, outputs: inputWidth, activation: "none",
-                         format: nil, parameters: 0, nonzeroParameters: 0, bytes: 0, work: work)
-    }
-
-    /// PyTorch's `nn.Dropout` module (no tensors).
-    public var moduleCount: Int { 1 }
-
+    /// PyTorch's `nn.Dropout` (one module, no tensors).
     public var metadataWords: [String] { ["\(rate)"] }
 }
 

@@ -73,6 +73,15 @@ extension Layer {
     public func loading(weight: NamedTensor, bias: NamedTensor?, prefix: String, layerIndex: Int, file: String) throws -> Self {
         self
     }
+    /// One PyTorch module.
+    public var moduleCount: Int { 1 }
+    /// The row of a layer that keeps the width and has no quantizable weights (normalizations, dropout): its
+    /// parameters stored as f32.
+    public func summaryRow(index: Int, inputWidth: Int, work: Work) -> ModelSummary.Row {
+        ModelSummary.Row(index: index, kind: Self.kind.name, inputs: inputWidth, outputs: inputWidth, activation: "none",
+                         format: nil, parameters: parameterCount, nonzeroParameters: parameterCount,
+                         bytes: 4 * parameterCount, work: work)
+    }
 }
 
 /// One tensor a layer writes to weight files: `<module>.<suffix>` with its shape.

@@ -141,15 +141,7 @@ public struct LayerNormLayer: Layer, Equatable {
         return work
     }
 
-    public func summaryRow(index: Int, inputWidth: Int, work: Work) -> ModelSummary.Row {
-        ModelSummary.Row(index: index, kind: Self.kind.name, inputs: inputWidth, outputs: inputWidth, activation: "none",
-                         format: nil, parameters: parameterCount, nonzeroParameters: parameterCount,
-                         bytes: 8 * featureCount, work: work)
-    }
-
     public var weightInfo: (shape: [Int], format: WeightFormat, nonzero: Double)? { ([featureCount], .f32, 1) }
-
-    public var moduleCount: Int { 1 }
 
     /// `weight` = gain, `bias` = shift (PyTorch names).
     public var tensors: [LayerTensor] {

@@ -26,14 +26,7 @@ extension Model {
     private mutating func trainInPlace(on data: Dataset, options: TrainingOptions, distillation: DistillationOptions?,
                                        progress: TrainingProgress?) throws -> TrainingHistory {
         try options.validate()
-        guard data.featureCount == inputCount else {
-            throw ModelsError(.training, "model '\(name)' takes \(inputCount) features; data set '\(data.name)' has "
-                + "\(data.featureCount)")
-        }
-        guard data.classCount <= outputCount else {
-            throw ModelsError(.training, "data set '\(data.name)' has \(data.classCount) classes; model '\(name)' has "
-                + "only \(outputCount) outputs")
-        }
+        try checkFits(data, kind: .training, outputsWord: "only ")
         guard data.count > 0 else { throw ModelsError(.training, "data set '\(data.name)' is empty") }
         if let validation = options.validation, validation.featureCount != inputCount {
             throw ModelsError(.training, "validation data '\(validation.name)' has \(validation.featureCount) features, "

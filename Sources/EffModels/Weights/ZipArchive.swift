@@ -6,8 +6,7 @@ enum ZipArchive {
         var name: String
         var method: Int
         var crc: UInt32
-        var compressedSize: Int
-        var uncompressedSize: Int
+        var compressedSize: Int, uncompressedSize: Int  // bytes
         var localHeaderOffset: Int
     }
 
