@@ -1,4 +1,5 @@
 import EffKernels
+import EffNumerics
 import Foundation
 
 /// A language model ready to use: the GGUF file, its tokenizer and its decoder together.
@@ -191,9 +192,4 @@ public final class LanguageModel: @unchecked Sendable {
         let kv = c.blockCount * context * c.kvWidth * 2 * 4
         return (macs, bytes, kv)
     }
-}
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -2,6 +2,7 @@ import EffKernels
 import EffLanguage
 import EffLLM
 import EffModels
+import EffNumerics
 import EffUnits
 import Foundation
 
@@ -228,6 +229,6 @@ enum LanguageModelBuiltins {
         return .record(Record([("perplexity", .number(result.perplexity)), ("error", .number(result.standardError)),
                                ("tokens", .number(Double(result.scoredTokens))), ("windows", .number(Double(result.windows))),
                                ("window", .number(Double(result.window))), ("stride", .number(Double(result.stride))),
-                               ("time", .quantity(Quantity(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, .time)))]))
+                               ("time", .quantity(Quantity(elapsed.seconds, .time)))]))
     }
 }

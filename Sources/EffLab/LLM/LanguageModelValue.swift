@@ -1,5 +1,6 @@
 import EffKernels
 import EffLanguage
+import EffNumerics
 import EffLLM
 import EffUnits
 import Foundation
@@ -72,7 +73,7 @@ public final class LanguageModelSummary: EffObject {
         var lines = ["llm \(model.name) (\(file))",
                      "  architecture  \(c.architecture), \(c.blockCount) blocks, width \(c.width), SwiGLU \(c.feedForward)",
                      "  attention     \(c.headCount) query heads, \(c.kvHeadCount) KV heads of \(c.headSize), RoPE base "
-                        + LLMFormat.significant(Double(c.ropeBase)),
+                        + SIFormat.display(Double(c.ropeBase), digits: 3),
                      "  tokens        \(LabFormat.grouped(c.vocabularySize)) (\(model.tokenizer.vocabulary.model) BPE, "
                         + "\(model.tokenizer.vocabulary.preTokenizer)), context \(LabFormat.grouped(c.contextLength))",
                      "  embedding     \(model.decoder.weights.tiedEmbedding ? "tied to the output head" : "separate output head")",
@@ -89,7 +90,7 @@ public final class LanguageModelSummary: EffObject {
         for contextLength in [1, 512, c.contextLength] {
             let work = model.workPerToken(context: contextLength)
             lines.append("              " + LabFormat.grouped(contextLength).leftPadded(to: 9)
-                         + (LLMFormat.significant(Double(work.multiplyAdds) * 2 / 1e6) + " M").leftPadded(to: 13)
+                         + (SIFormat.display(Double(work.multiplyAdds) * 2 / 1e6, digits: 3) + " M").leftPadded(to: 13)
                          + LabFormat.bytes(work.weightBytes).leftPadded(to: 15) + LabFormat.bytes(work.kvBytes).leftPadded(to: 15))
         }
         return lines.joined(separator: "\n")
@@ -117,8 +118,8 @@ public final class GenerationValue: EffObject {
     var statistics: String {
         let g = generation
         var parts = ["\(g.generatedTokens.count) tokens"]
-        if let rate = g.decodeTokensPerSecond { parts.append("\(LLMFormat.significant(rate)) tokens/s") }
-        if let rate = g.prefillTokensPerSecond { parts.append("prompt \(g.promptTokens.count) tokens at \(LLMFormat.significant(rate)) tokens/s") }
+        if let rate = g.decodeTokensPerSecond { parts.append("\(SIFormat.display(rate, digits: 3)) tokens/s") }
+        if let rate = g.prefillTokensPerSecond { parts.append("prompt \(g.promptTokens.count) tokens at \(SIFormat.display(rate, digits: 3)) tokens/s") }
         parts.append("stopped: \(g.stopReason.rawValue)")
         return parts.joined(separator: " · ")
     }
@@ -149,16 +150,5 @@ public final class GenerationValue: EffObject {
         case "stop_reason": return .string(g.stopReason.rawValue)
         default: return nil
         }
-    }
-}
-
-/// Numbers in LLM displays: three significant digits (`45.1`, `0.123`, `1230`), no exponent for everyday sizes.
-enum LLMFormat {
-    static func significant(_ value: Double) -> String {
-        guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
-        if value == 0 { return "0" }
-        let magnitude = Int(Foundation.floor(Foundation.log10(Swift.abs(value))))
-        if magnitude >= 3 { return LabFormat.grouped(Int(value.rounded())) }
-        return LabFormat.fixed(value, digits: Swift.max(0, 2 - magnitude))
     }
 }
