@@ -17,6 +17,27 @@ final class LanguageModelBuiltinTests: XCTestCase {
         }
     }
 
+    /// Every language-model builtin's help example runs (those needing SmolLM2 only when it is installed; read_text,
+    /// which reads the user's file, is only checked for its form).
+    func testEveryBuiltinExampleRuns() {
+        for builtin in LabBuiltins.languageModels {
+            XCTAssertFalse(builtin.summary.isEmpty, builtin.name)
+            XCTAssertTrue(builtin.example.contains(builtin.name + "("), builtin.name)
+            if builtin.name == "read_text" { continue }
+            if builtin.example.contains("load(\"smollm2\")") && !Self.modelInstalled { continue }
+            let run = LLMRun(builtin.example)
+            XCTAssertEqual(run.errors, [], "example of \(builtin.name): \(builtin.example)")
+        }
+    }
+
+    func testCorpusTexts() {
+        let run = LLMRun("print(len(corpus(\"pride_and_prejudice\")), len(corpus(\"persuasion\")))")
+        XCTAssertEqual(run.errors, [])
+        XCTAssertEqual(run.output.first, "684768 466854")  // the characters SOURCES.md lists
+        let bad = LLMRun("corpus(\"dickens\")")
+        XCTAssertTrue(bad.errors.first?.contains("known: austen, sense_and_sensibility") ?? false, "\(bad.errors)")
+    }
+
     func testUnknownModelNameSaysWhatIsKnown() {
         let run = LLMRun("load(\"no-such-model\")")
         XCTAssertEqual(run.errors.count, 1)
