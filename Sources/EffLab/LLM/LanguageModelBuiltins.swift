@@ -43,7 +43,7 @@ enum LanguageModelBuiltins {
 
     static let corpusBuiltin = Builtin(
         "corpus", [.required("name")], category: "llm",
-        summary: "A built-in public-domain text: \"austen\" (Jane Austen's six novels, 3.5 M characters) or one novel "
+        summary: "A built-in public-domain text: \"austen\" (Jane Austen's six novels, 4.0 M characters) or one novel "
             + "(\"pride_and_prejudice\", \"emma\", …), for perplexity and training.",
         example: "len(corpus(\"persuasion\"))"
     ) { arguments in
