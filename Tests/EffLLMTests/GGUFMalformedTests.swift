@@ -70,6 +70,19 @@ final class GGUFMalformedTests: XCTestCase {
             XCTAssertTrue(logits.allSatisfy(\.isFinite))
             _ = try BPETokenizer(vocabulary: file.tokenizerVocabulary())
         }
+        // general.alignment 1 (llama.cpp accepts any power of two): F32 norms land at offsets that are not
+        // multiples of 4, and the kernels must still read them.
+        var packed = GGUFSpec.llama(vocabulary: 7)
+        packed.alignment = 1
+        packed.metadata[packed.keyIndex("general.alignment")].value = .u32(1)
+        var file = try GGUFFile(mapping: MappedFile(bytes: packed.bytes()))
+        for shift in 1...3 where !file.tensors.contains(where: { $0.fileOffset % 4 != 0 && $0.type == .f32 }) {
+            packed.tensors[1].offset = packed.placements()[0].offset + UInt64(packed.placements()[0].bytes + shift)
+            file = try GGUFFile(mapping: MappedFile(bytes: packed.bytes()))
+        }
+        XCTAssertTrue(file.tensors.contains { $0.fileOffset % 4 != 0 && $0.type == .f32 })
+        let decoder = try LlamaDecoder(file: file)
+        XCTAssertTrue(try decoder.logits(try decoder.forward([0, 6], cache: decoder.makeCache())).allSatisfy(\.isFinite))
         let tiny = try GGUFFile(mapping: MappedFile(bytes: Self.tinyBytes))
         XCTAssertEqual(tiny.dataOffset, 13_472)
         XCTAssertEqual(tiny.tensors.count, 20)
