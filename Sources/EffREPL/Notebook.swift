@@ -17,12 +17,7 @@ public enum Notebook {
         public let text: String
         /// The 1-based line in the file where the cell's text starts (for diagnostics that point into the file).
         public let firstLine: Int
-
-        public init(kind: Kind, text: String, firstLine: Int) {
-            self.kind = kind
-            self.text = text
-            self.firstLine = firstLine
-        }
+        // Made by `Notebook.cells(...)` only (the memberwise initializer).
     }
 
     /// Splits a notebook into cells. Lines before the first marker form a code cell (a leading `#!` line is
