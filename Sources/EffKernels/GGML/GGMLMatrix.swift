@@ -34,6 +34,9 @@ public struct GGMLMatrix: @unchecked Sendable {
     /// Bytes of the whole matrix.
     public var byteCount: Int { rows * rowBytes }
 
+    /// The storage format's name as users see it (`q4_1`, `f16`, …).
+    public var formatName: String { type.name }
+
     /// Row `row` as f32 values (the exact values the weights stand for). // out: (columns)
     public func dequantizeRow(_ row: Int, into out: UnsafeMutablePointer<Float>) {
         let base = data + row * rowBytes
