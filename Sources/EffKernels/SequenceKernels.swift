@@ -126,7 +126,7 @@ public enum SequenceKernels {
         try q.withUnsafeBufferPointer { qb in
             try k.withUnsafeBufferPointer { kb in
                 try scores.withUnsafeMutableBufferPointer { sb in
-                    try Kernels.multiply(qb, kb, into: sb, m: count, n: length, k: headSize, transposeB: .transposed)
+                    _ = try Kernels.multiply(qb, kb, into: sb, m: count, n: length, k: headSize, transposeB: .transposed)
                 }
             }
         }
@@ -144,7 +144,7 @@ public enum SequenceKernels {
         try scores.withUnsafeBufferPointer { sb in
             try v.withUnsafeBufferPointer { vb in
                 try result.withUnsafeMutableBufferPointer { rb in
-                    try Kernels.multiply(sb, vb, into: rb, m: count, n: headSize, k: length)
+                    _ = try Kernels.multiply(sb, vb, into: rb, m: count, n: headSize, k: length)
                 }
             }
         }

@@ -2,10 +2,19 @@ import ArgumentParser
 import EffKernels
 import Foundation
 
-/// `eff bench`: measures the inference kernels (time, GB/s of weights, GOP/s, fraction of read bandwidth).
+/// `eff bench`: the kernels (default) or a language model.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
+        abstract: "Measure eff's inference kernels (eff bench [kernels]) or a language model (eff bench llm MODEL).",
+        subcommands: [BenchKernelsCommand.self, BenchLLMCommand.self],
+        defaultSubcommand: BenchKernelsCommand.self)
+}
+
+/// `eff bench kernels`: measures the inference kernels (time, GB/s of weights, GOP/s, fraction of read bandwidth).
+struct BenchKernelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
         abstract: "Measure eff's inference kernels: median time, GB/s of weights, GOP/s and the fraction of memory read bandwidth.",
         discussion: "Set EFF_ISA=generic|avx2|avx512 (or --isa) to force an instruction-set path.")
 
@@ -90,16 +99,19 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
+}
 
-    private func integers(_ text: String, _ flag: String) throws -> [Int] {
-        let values = try list(text).map { item -> Int in
-            guard let value = Int(item), value > 0 else { throw ValidationError("\(flag): '\(item)' is not a positive integer") }
-            return value
-        }
-        guard !values.isEmpty else { throw ValidationError("\(flag) is empty") }
-        return values
+/// The items of a comma-separated option.
+func list(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// The positive integers of a comma-separated option such as `--threads 1,2`.
+func integers(_ text: String, _ flag: String) throws -> [Int] {
+    let values = try list(text).map { item -> Int in
+        guard let value = Int(item), value > 0 else { throw ValidationError("\(flag): '\(item)' is not a positive integer") }
+        return value
     }
+    guard !values.isEmpty else { throw ValidationError("\(flag) is empty") }
+    return values
 }

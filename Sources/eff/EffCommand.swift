@@ -1,4 +1,5 @@
 import ArgumentParser
+import EffKernels
 import EffLanguage
 import Foundation
 
@@ -40,13 +41,20 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The script to run ('-' reads standard input).")
     var file: String?
 
+    @Option(help: "Threads for eff's kernels (default: every core); a builtin's threads: argument overrides it for that call.")
+    var threads: Int?
+
     func validate() throws {
         if expression != nil, file != nil {
             throw ValidationError("give either a file or -e EXPRESSION, not both")
         }
+        if let threads, !(1...1024).contains(threads) {
+            throw ValidationError("--threads must be in 1…1024, got \(threads)")
+        }
     }
 
     func run() throws {
+        if let threads { KernelThreads.count = threads }
         let source: SourceFile
         if let expression {
             source = SourceFile(name: "<-e>", text: expression)

@@ -32,14 +32,34 @@ public final class LlamaDecoder: @unchecked Sendable {
     /// Runs `tokens` at the positions after those already in `cache`, appends their keys and values, and returns
     /// the final normalized hidden states of the last `keep` positions. // returns (keep, width)
     public func forward(_ tokens: [Int32], cache: KVCache, keep: Int = 1) throws -> [Float] {
+        try forward(batch: [(tokens: tokens, cache: cache)], keep: keep)
+    }
+
+    /// Several sequences in one pass, each with its own cache (batched decoding: one new token per sequence).
+    /// Every matrix runs once over the new tokens of all sequences, so a weight row read from memory serves the
+    /// whole batch; attention runs per sequence over its own cache. Returns the final normalized hidden states of
+    /// the last min(keep, tokens) positions of each sequence, sequence after sequence. // (Σ kept, width)
+    public func forward(batch: [(tokens: [Int32], cache: KVCache)], keep: Int = 1) throws -> [Float] {
         let c = config
-        let count = tokens.count
-        guard count > 0 else { throw LLMError(.invalidArgument, "no tokens to run") }
-        for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= c.vocabularySize {
-            throw LLMError(.invalidArgument, "token id \(t) at position \(i) is outside the vocabulary (0…\(c.vocabularySize - 1))")
+        guard !batch.isEmpty else { throw LLMError(.invalidArgument, "no sequences to run") }
+        var seen = Set<ObjectIdentifier>()
+        for (s, sequence) in batch.enumerated() {
+            guard !sequence.tokens.isEmpty else { throw LLMError(.invalidArgument, "sequence \(s) has no tokens to run") }
+            guard seen.insert(ObjectIdentifier(sequence.cache)).inserted else {
+                throw LLMError(.invalidArgument, "sequence \(s) shares its KV cache with an earlier sequence of the batch")
+            }
+            for (i, t) in sequence.tokens.enumerated() where t < 0 || Int(t) >= c.vocabularySize {
+                throw LLMError(.invalidArgument, "token id \(t) at position \(i) is outside the vocabulary (0…\(c.vocabularySize - 1))")
+            }
+            try sequence.cache.reserve(sequence.cache.count + sequence.tokens.count)
         }
-        let start = cache.count
-        try cache.reserve(start + count)
+        // Rows of this call: sequence after sequence. spans[s] = (first row, rows, first position in its cache).
+        var spans: [Span] = []
+        var count = 0
+        for sequence in batch {
+            spans.append(Span(row: count, count: sequence.tokens.count, start: sequence.cache.count, cache: sequence.cache))
+            count += sequence.tokens.count
+        }
         let qWidth = c.headCount * c.headSize
         // Activations of this call. // x, h: (T, width); q: (T, qWidth); k, v: (T, kvWidth); attended: (T, qWidth)
         var x = [Float](repeating: 0, count: count * c.width)
@@ -52,7 +72,13 @@ public final class LlamaDecoder: @unchecked Sendable {
         let scale = 1 / Float(c.headSize).squareRoot()
 
         x.withUnsafeMutableBufferPointer { xs in
-            for (i, token) in tokens.enumerated() { weights.tokenEmbedding.dequantizeRow(Int(token), into: xs.baseAddress! + i * c.width) }
+            var row = 0
+            for sequence in batch {
+                for token in sequence.tokens {
+                    weights.tokenEmbedding.dequantizeRow(Int(token), into: xs.baseAddress! + row * c.width)
+                    row += 1
+                }
+            }
         }
         for (layer, block) in weights.blocks.enumerated() {
             try x.withUnsafeMutableBufferPointer { xs in
@@ -65,18 +91,22 @@ public final class LlamaDecoder: @unchecked Sendable {
                                 try block.query.multiply(hs.baseAddress!, batch: count, into: qs.baseAddress!)
                                 try block.key.multiply(hs.baseAddress!, batch: count, into: ks.baseAddress!)
                                 try block.value.multiply(hs.baseAddress!, batch: count, into: vs.baseAddress!)
-                                for t in 0..<count {
-                                    SequenceKernels.rope(qs.baseAddress! + t * qWidth, heads: c.headCount, headSize: c.headSize,
-                                                         rotatedSize: c.ropeSize, position: start + t, base: c.ropeBase)
-                                    SequenceKernels.rope(ks.baseAddress! + t * c.kvWidth, heads: c.kvHeadCount, headSize: c.headSize,
-                                                         rotatedSize: c.ropeSize, position: start + t, base: c.ropeBase)
+                                for span in spans {
+                                    for t in 0..<span.count {
+                                        let row = span.row + t
+                                        SequenceKernels.rope(qs.baseAddress! + row * qWidth, heads: c.headCount, headSize: c.headSize,
+                                                             rotatedSize: c.ropeSize, position: span.start + t, base: c.ropeBase)
+                                        SequenceKernels.rope(ks.baseAddress! + row * c.kvWidth, heads: c.kvHeadCount, headSize: c.headSize,
+                                                             rotatedSize: c.ropeSize, position: span.start + t, base: c.ropeBase)
+                                    }
+                                    span.cache.store(layer: layer, position: span.start, rows: span.count,
+                                                     keys: ks.baseAddress! + span.row * c.kvWidth,
+                                                     values: vs.baseAddress! + span.row * c.kvWidth)
                                 }
-                                cache.store(layer: layer, position: start, rows: count, keys: ks.baseAddress!, values: vs.baseAddress!)
                             }
                         }
                         try attended.withUnsafeMutableBufferPointer { out in
-                            try attend(q: qs.baseAddress!, cache: cache, layer: layer, start: start, count: count,
-                                   scale: scale, out: out.baseAddress!)
+                            try attend(q: qs.baseAddress!, spans: spans, layer: layer, scale: scale, out: out.baseAddress!)
                         }
                     }
                     try attended.withUnsafeBufferPointer { a in
@@ -101,57 +131,80 @@ public final class LlamaDecoder: @unchecked Sendable {
                 }
             }
         }
-        cache.advance(by: count)
-        let kept = min(max(keep, 1), count)
-        var out = [Float](repeating: 0, count: kept * c.width)
+        for span in spans { span.cache.advance(by: span.count) }
+        let kept = spans.map { min(max(keep, 1), $0.count) }
+        var out = [Float](repeating: 0, count: kept.reduce(0, +) * c.width)
         x.withUnsafeBufferPointer { xs in
             out.withUnsafeMutableBufferPointer { o in
-                SequenceKernels.rmsNorm(xs.baseAddress! + (count - kept) * c.width, rows: kept, width: c.width,
-                                        gain: weights.outputNorm, epsilon: c.rmsEpsilon, out: o.baseAddress!)
+                var outRow = 0
+                for (span, rows) in zip(spans, kept) {
+                    SequenceKernels.rmsNorm(xs.baseAddress! + (span.row + span.count - rows) * c.width, rows: rows, width: c.width,
+                                            gain: weights.outputNorm, epsilon: c.rmsEpsilon, out: o.baseAddress! + outRow * c.width)
+                    outRow += rows
+                }
             }
         }
         return out
     }
 
-    /// Causal grouped-query attention of `count` new queries (positions start…start+count−1) over the cache.
-    /// q: (count, headCount·headSize); keys, values: (positions, kvWidth); out: (count, headCount·headSize).
-    private func attend(q: UnsafePointer<Float>, cache: KVCache, layer: Int,
-                        start: Int, count: Int, scale: Float, out: UnsafeMutablePointer<Float>) throws {
-        let keys = UnsafeRawPointer(cache.keys[layer]), values = UnsafeRawPointer(cache.values[layer])
+    /// One sequence's rows in a batched forward pass: rows row..<row+count, at positions start..<start+count.
+    private struct Span {
+        let row: Int
+        let count: Int
+        let start: Int
+        let cache: KVCache
+    }
+
+    /// Causal grouped-query attention of each span's new queries over its own cache (keys and values of the new
+    /// positions already stored). q: (T, headCount·headSize); out: (T, headCount·headSize).
+    private func attend(q: UnsafePointer<Float>, spans: [Span], layer: Int, scale: Float,
+                        out: UnsafeMutablePointer<Float>) throws {
         let c = config
         let qWidth = c.headCount * c.headSize
-        if count >= GGMLMatrix.gemmBatch && cache.precision == .f32 {
-            // A prompt: each head's causal attention as matrix products (the GEMM splits across threads).
-            for head in 0..<c.headCount {
-                let kvHead = head / c.groupSize
-                try SequenceKernels.causalAttention(queries: q + head * c.headSize, queryStride: qWidth,
-                                                    keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                                    values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                                    kvStride: c.kvWidth, start: start, count: count, headSize: c.headSize,
-                                                    scale: scale, out: out + head * c.headSize)
-            }
-            return
-        }
-        let jobs = count * c.headCount
-        let work = jobs * (start + count) * c.headSize
-        let threads = KernelThreads.count > 1 && work > 200_000 ? KernelThreads.count : 1
-        KernelThreads.forEachChunk(total: jobs, granularity: 1, threads: threads) { range in
-            var scores = [Float](repeating: 0, count: start + count)
-            scores.withUnsafeMutableBufferPointer { s in
-                for job in range {
-                    let t = job / c.headCount, head = job % c.headCount
+        // Single queries (decode steps, short prompts, f16 caches): one job per (row, head), split across threads.
+        var jobs: [(span: Int, t: Int, head: Int)] = []
+        var work = 0
+        for (s, span) in spans.enumerated() {
+            let keys = UnsafeRawPointer(span.cache.keys[layer]), values = UnsafeRawPointer(span.cache.values[layer])
+            if span.count >= GGMLMatrix.gemmBatch && span.cache.precision == .f32 {
+                // A prompt: each head's causal attention as matrix products (the GEMM splits across threads).
+                for head in 0..<c.headCount {
                     let kvHead = head / c.groupSize
-                    let query = q + t * qWidth + head * c.headSize, result = out + t * qWidth + head * c.headSize
-                    switch cache.precision {
+                    try SequenceKernels.causalAttention(queries: q + span.row * qWidth + head * c.headSize, queryStride: qWidth,
+                                                        keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                                        values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                                        kvStride: c.kvWidth, start: span.start, count: span.count,
+                                                        headSize: c.headSize, scale: scale, out: out + span.row * qWidth + head * c.headSize)
+                }
+                continue
+            }
+            for t in 0..<span.count {
+                for head in 0..<c.headCount { jobs.append((s, t, head)) }
+                work += c.headCount * (span.start + t + 1) * c.headSize
+            }
+        }
+        guard !jobs.isEmpty else { return }
+        let longest = spans.map { $0.start + $0.count }.max() ?? 0
+        let threads = KernelThreads.useful(for: work, perThread: 32_768)
+        KernelThreads.forEachChunk(total: jobs.count, granularity: 1, threads: threads) { range in
+            var scores = [Float](repeating: 0, count: longest)
+            scores.withUnsafeMutableBufferPointer { s in
+                for (spanIndex, t, head) in jobs[range] {
+                    let span = spans[spanIndex]
+                    let keys = UnsafeRawPointer(span.cache.keys[layer]), values = UnsafeRawPointer(span.cache.values[layer])
+                    let kvHead = head / c.groupSize
+                    let row = span.row + t
+                    let query = q + row * qWidth + head * c.headSize, result = out + row * qWidth + head * c.headSize
+                    switch span.cache.precision {
                     case .f32:
                         SequenceKernels.attend(query: query, keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
                                                values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                               length: start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
+                                               length: span.start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
                                                scores: s.baseAddress!, out: result)
                     case .f16:
                         SequenceKernels.attendHalf(query: query, keys: keys.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
                                                    values: values.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
-                                                   length: start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
+                                                   length: span.start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
                                                    scores: s.baseAddress!, out: result)
                     }
                 }

@@ -93,9 +93,9 @@ public struct Sampler: Sendable {
     }
 
     /// Index of the largest value (the first on ties, as llama.cpp's greedy sampler).
-    public static func argmax(_ values: [Float]) -> Int {
-        var best = 0
-        for i in 1..<values.count where values[i] > values[best] { best = i }
+    public static func argmax<Values: RandomAccessCollection<Float>>(_ values: Values) -> Int {
+        var best = 0, bestValue = -Float.infinity
+        for (offset, value) in values.enumerated() where value > bestValue || offset == 0 { best = offset; bestValue = value }
         return best
     }
 }
