@@ -121,3 +121,54 @@ final class TokenEnergyTests: XCTestCase {
         XCTAssertEqual(priced.part(.ffn).joules, ffn, accuracy: ffn * 1e-9)
     }
 }
+
+/// estimate and measure for a language model through the language.
+final class TokenEnergyBuiltinTests: XCTestCase {
+    func requireModel() throws {
+        guard (try? ModelLocator.resolve("smollm2")) != nil else { throw XCTSkip("SmolLM2 is not installed") }
+    }
+
+    func testEstimateIsLabelledAndChartReady() throws {
+        try requireModel()
+        let run = LLMRun("""
+            let e = estimate(load("smollm2"), prompt_tokens: 128, gen_tokens: 64, contexts: [128, 2048], formats: ["q4_1", "q8_0", "f16"])
+            print(e.source)
+            print(e.by_context.columns)
+            print(e.decode < e.decode_end, e.prefill < e.decode)
+            print(len(e.breakdown), e.phases.phase)
+            print(e)
+            print(type(line(e.by_context, x: "context")))
+            """)
+        XCTAssertEqual(run.errors, [])
+        XCTAssertEqual(run.output[0], "estimated, profile horowitz-45nm (Horowitz ISSCC 2014, 45 nm)")
+        XCTAssertEqual(run.output[1], "[\"context\", \"q4_1\", \"q8_0\", \"f16\"]")
+        XCTAssertEqual(run.output[2], "true true")
+        XCTAssertEqual(run.output[3], "18 [\"prefill\", \"decode\", \"decode_end\"]")
+        XCTAssert(run.text.contains("token [estimated, profile horowitz-45nm"), run.text)
+        let bad = LLMRun("estimate(load(\"smollm2\"), prompt_tokens: 8000, gen_tokens: 500)")
+        XCTAssert(bad.errors.first?.contains("exceeds the model's context of 8192 tokens") ?? false, "\(bad.errors)")
+        let format = LLMRun("estimate(load(\"smollm2\"), contexts: [128], formats: [\"q3_k\"])")
+        XCTAssert(format.errors.first?.contains("no cost model for weight format 'q3_k'") ?? false, "\(format.errors)")
+    }
+
+    func testMeasureFallsBackToTheEstimateAndSaysSo() throws {
+        try requireModel()
+        guard Meters.firstAvailable() == nil else { throw XCTSkip("a meter is readable here; this test covers the fallback") }
+        let run = LLMRun("""
+            let m = measure(load("smollm2"), "The capital of France is", tokens: 4, repeats: 2)
+            print(m.method)
+            print(m.record.idle_subtracted, m.record.input_tokens, m.record.output_tokens, m.record.batch)
+            print(m.record.decode_energy_per_token == m.estimate.decode_mean)
+            print(len(m.runs))
+            print(m.notes)
+            """)
+        XCTAssertEqual(run.errors, [])
+        XCTAssertEqual(run.output[0], "estimate (profile horowitz-45nm)")
+        XCTAssertEqual(run.output[1], "false 5 4 1")
+        XCTAssertEqual(run.output[2], "true")
+        XCTAssertEqual(run.output[3], "2")
+        XCTAssert(run.output[4].contains("no energy meter is readable here"), run.output[4])
+        let text = LLMRun("measure(load(\"smollm2\"), 3, tokens: 2, repeats: 1)")
+        XCTAssert(text.errors.first?.contains("the second argument is the prompt text") ?? false, "\(text.errors)")
+    }
+}

@@ -198,7 +198,7 @@ final class TokenEstimateValue: EffObject {
         for part in TokenCost.Part.allCases {
             lines.append(row([part.rawValue] + phases.map { j($0.energy.part(part).joules / $0.energy.tokens) }, partWidths))
         }
-        lines.append("  weights and KV cache in \(decode.weightsLevel.rawValue), activations in \(decode.activationsLevel.rawValue) "
+        lines.append("  weights and KV cache in \(decode.weightsLevel.rawValue), decode activations in \(decode.activationsLevel.rawValue) "
                      + "(caches \(caches))")
         if !contexts.isEmpty {
             let formatWidths = [14] + formats.map { _ in 10 }
