@@ -171,4 +171,27 @@ final class TokenEnergyBuiltinTests: XCTestCase {
         let text = LLMRun("measure(load(\"smollm2\"), 3, tokens: 2, repeats: 1)")
         XCTAssert(text.errors.first?.contains("the second argument is the prompt text") ?? false, "\(text.errors)")
     }
+
+    func testCompareAndClaimTakeLanguageModels() throws {
+        try requireModel()
+        let tiny = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("EffLLMTests/Fixtures/tiny-llama.gguf").path
+        let run = LLMRun("""
+            let lm = load("smollm2")
+            let tiny = load("\(tiny)")
+            let t = compare([lm, tiny], "The capital of France is", tokens: 3, repeats: 2)
+            print(t.columns)
+            print(t.decode_time_ratio[0], t.energy_ratio[0], t.energy_ratio[1] < 1/100)
+            let v = claim(tiny, lm, "The capital of France is", [{metric: "energy", relation: "<=", bound: 1/100}], tokens: 3)
+            print(v.verdict, v.energy_low == v.energy_high)
+            print(v.energy_ratio == estimate(tiny, prompt_tokens: 12, gen_tokens: 2).decode_mean / estimate(lm, prompt_tokens: 5, gen_tokens: 2).decode_mean)
+            """)
+        XCTAssertEqual(run.errors, [])
+        XCTAssertEqual(run.output.first, "[" + TokenComparison.columns.map { "\"\($0)\"" }.joined(separator: ", ") + "]")
+        XCTAssertEqual(run.output.dropFirst().first, "1 1 true")
+        XCTAssertEqual(run.output.dropFirst(2).first, "SUPPORTED true")
+        XCTAssertEqual(run.output.dropFirst(3).first, "true")  // the exact ratio of the two estimates
+        let accuracy = LLMRun("claim(load(\"smollm2\"), load(\"smollm2\"), \"Hi\", [{metric: \"accuracy\", relation: \">=\", bound: 0}])")
+        XCTAssert(accuracy.errors.first?.contains("accuracy claims about language models are not supported yet") ?? false, "\(accuracy.errors)")
+    }
 }

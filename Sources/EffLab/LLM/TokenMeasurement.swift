@@ -50,17 +50,75 @@ final class TokenMeasurementValue: EffObject {
     /// the start, after prefill (the prompt's forward pass and its logits) and after the last decode step.
     static func make(_ model: LanguageModel, prompt: String, tokens: Int, repeats: Int, meter: (any EnergyMeter)?, idle: Bool,
                      profile: EnergyProfile, function: String) throws -> TokenMeasurementValue {
-        let ids = try LanguageModelBuiltins.passing(function, argument: "data") { try model.tokenize(prompt) }
-        guard !ids.isEmpty else { throw RuntimeError("\(function): the prompt is empty: give some text to continue", argument: "data") }
-        guard ids.count + tokens <= model.config.contextLength else {
-            throw RuntimeError("\(function): the prompt (\(ids.count) tokens) plus \(tokens) tokens exceeds the model's context of \(model.config.contextLength)",
-                               argument: "tokens")
+        try interleaved([model], prompt: prompt, tokens: tokens, repeats: repeats, meter: meter, idle: idle, profile: profile,
+                        function: function)[0]
+    }
+
+    /// Measures several models on the same prompt in interleaved rounds (A B, B A, …, after one warm-up run each), so
+    /// drift of the machine falls on all of them alike.
+    static func interleaved(_ models: [LanguageModel], prompt: String, tokens: Int, repeats: Int, meter: (any EnergyMeter)?,
+                            idle: Bool, profile: EnergyProfile, function: String) throws -> [TokenMeasurementValue] {
+        let benchmarks = try models.map { try TokenBenchmark($0, prompt: prompt, tokens: tokens, meter: meter, function: function) }
+        let estimates = try benchmarks.map { b in
+            try TokenEstimateValue.make(b.model, promptTokens: b.ids.count, generatedTokens: tokens - 1, cache: .f32,
+                                        contexts: [], formats: [], profile: profile, function: function)
         }
-        let estimate = try TokenEstimateValue.make(model, promptTokens: ids.count, generatedTokens: tokens - 1, cache: .f32,
-                                                   contexts: [], formats: [], profile: profile, function: function)
-        let decoder = model.decoder
-        func argmax(_ logits: [Float]) -> Int32 { Int32(logits.indices.max { logits[$0] < logits[$1] } ?? 0) }
+        var runs = [[Run]](repeating: [], count: models.count)
+        try ModelBenchmarks.rethrow(function) {
+            try LanguageModelBuiltins.passing(function) {
+                for b in benchmarks where repeats > 0 { _ = try b.run() }  // warm-up: page in the weights, grow the buffers
+                for round in 0..<repeats {
+                    let order = round % 2 == 0 ? Array(benchmarks.indices) : benchmarks.indices.reversed()
+                    for index in order { runs[index].append(try benchmarks[index].run()) }
+                }
+            }
+        }
+        var notes: [String] = []
+        var idleWatts: Double?
+        if let meter {
+            let shortest = runs.joined().map { min($0.prefillSeconds, $0.decodeSeconds) }.min() ?? 0
+            if shortest < meter.minimumWindowSeconds {
+                notes.append("a phase took \(SIFormat.display(shortest, digits: 3)) s, under the \(meter.name) counter's update period of "
+                    + "\(SIFormat.display(meter.minimumWindowSeconds, digits: 3)) s: its energy is coarse; use a longer prompt or more tokens")
+            }
+            if idle {
+                let all = Array(runs.joined())
+                let seconds = all.map { $0.prefillSeconds + $0.decodeSeconds }.reduce(0, +) / Double(all.count)
+                idleWatts = try ModelBenchmarks.rethrow(function) { try measureIdleWatts(meter: meter, seconds: seconds) }
+            }
+        } else {
+            notes.append("no energy meter is readable here (meters() says why): J/token is the estimate")
+        }
+        return benchmarks.indices.map { index in
+            TokenMeasurementValue(modelName: models[index].name, format: models[index].weightFormatName,
+                                  promptTokens: benchmarks[index].ids.count, generatedTokens: tokens, runs: runs[index],
+                                  meterName: meter?.name, meterSource: meter?.source(basis: idle ? .netOfIdle : .total),
+                                  idleWatts: idleWatts, estimate: estimates[index], notes: notes)
+        }
+    }
+
+    /// One model, one prompt: a greedy run of `tokens` tokens, timed (and metered) by phase.
+    struct TokenBenchmark {
+        let model: LanguageModel
+        let ids: [Int32]
+        let tokens: Int
+        let meter: (any EnergyMeter)?
+
+        init(_ model: LanguageModel, prompt: String, tokens: Int, meter: (any EnergyMeter)?, function: String) throws {
+            ids = try LanguageModelBuiltins.passing(function, argument: "data") { try model.tokenize(prompt) }
+            guard !ids.isEmpty else { throw RuntimeError("\(function): the prompt is empty: give some text to continue", argument: "data") }
+            guard ids.count + tokens <= model.config.contextLength else {
+                throw RuntimeError("\(function): the prompt (\(ids.count) tokens) plus \(tokens) tokens exceeds the context of \(model.name) (\(model.config.contextLength))",
+                                   argument: "tokens")
+            }
+            self.model = model
+            self.tokens = tokens
+            self.meter = meter
+        }
+
         func run() throws -> Run {
+            let decoder = model.decoder
+            func argmax(_ logits: [Float]) -> Int32 { Int32(logits.indices.max { logits[$0] < logits[$1] } ?? 0) }
             let clock = ContinuousClock()
             let cache = decoder.makeCache(limit: ids.count + tokens)
             let r0 = try meter?.read()
@@ -68,7 +126,7 @@ final class TokenMeasurementValue: EffObject {
             var token = argmax(try decoder.logits(try decoder.forward(ids, cache: cache)))
             let t1 = clock.now
             let r1 = try meter?.read()
-            for _ in 1..<tokens { token = argmax(try decoder.logits(try decoder.forward([token], cache: cache))) }
+            for _ in 1..<max(tokens, 1) { token = argmax(try decoder.logits(try decoder.forward([token], cache: cache))) }
             let t2 = clock.now
             let r2 = try meter?.read()
             func joules(_ a: EnergyReading?, _ b: EnergyReading?) -> Double? {
@@ -78,31 +136,6 @@ final class TokenMeasurementValue: EffObject {
             return Run(prefillSeconds: (t1 - t0).seconds, decodeSeconds: (t2 - t1).seconds,
                        prefillJoules: joules(r0, r1), decodeJoules: joules(r1, r2))
         }
-        let runs = try ModelBenchmarks.rethrow(function) {
-            try LanguageModelBuiltins.passing(function) {
-                _ = try run()  // warm-up: page in the weights, grow the buffers
-                return try (0..<repeats).map { _ in try run() }
-            }
-        }
-        var notes: [String] = []
-        var idleWatts: Double?
-        if let meter {
-            let shortest = runs.map { min($0.prefillSeconds, $0.decodeSeconds) }.min() ?? 0
-            if shortest < meter.minimumWindowSeconds {
-                notes.append("a phase took \(SIFormat.display(shortest, digits: 3)) s, under the \(meter.name) counter's update period of "
-                    + "\(SIFormat.display(meter.minimumWindowSeconds, digits: 3)) s: its energy is coarse; use a longer prompt or more tokens")
-            }
-            if idle {
-                let seconds = runs.map { $0.prefillSeconds + $0.decodeSeconds }.reduce(0, +) / Double(runs.count)
-                idleWatts = try ModelBenchmarks.rethrow(function) { try measureIdleWatts(meter: meter, seconds: seconds) }
-            }
-        } else {
-            notes.append("no energy meter is readable here (meters() says why): J/token is the estimate")
-        }
-        return TokenMeasurementValue(modelName: model.name, format: model.weightFormatName, promptTokens: ids.count,
-                                     generatedTokens: tokens, runs: runs, meterName: meter?.name,
-                                     meterSource: meter?.source(basis: idle ? .netOfIdle : .total), idleWatts: idleWatts,
-                                     estimate: estimate, notes: notes)
     }
 
     var typeName: String { "llm measurement" }
