@@ -2,6 +2,7 @@ import EffEnergy
 import EffKernels
 @testable import EffLab
 import EffLLM
+import Foundation
 import XCTest
 
 /// The energy per token of SmolLM2-135M (Q4_1 matrices, Q8_0 tied embedding) recomputed by hand from Horowitz's table:
@@ -168,7 +169,9 @@ final class TokenEnergyBuiltinTests: XCTestCase {
         XCTAssertEqual(run.output[2], "true")
         XCTAssertEqual(run.output[3], "2")
         XCTAssert(run.output[4].contains("no energy meter is readable here"), run.output[4])
-        let text = LLMRun("measure(load(\"smollm2\"), 3, tokens: 2, repeats: 1)")
+        let once = LLMRun("measure(load(\"smollm2\"), \"Hi\", tokens: 2, repeats: 1)")
+        XCTAssert(once.errors.first?.contains("one run is not a result") ?? false, "\(once.errors)")
+        let text = LLMRun("measure(load(\"smollm2\"), 3, tokens: 2, repeats: 2)")
         XCTAssert(text.errors.first?.contains("the second argument is the prompt text") ?? false, "\(text.errors)")
     }
 
@@ -193,5 +196,21 @@ final class TokenEnergyBuiltinTests: XCTestCase {
         XCTAssertEqual(run.output.dropFirst(3).first, "true")  // the exact ratio of the two estimates
         let accuracy = LLMRun("claim(load(\"smollm2\"), load(\"smollm2\"), \"Hi\", [{metric: \"accuracy\", relation: \">=\", bound: 0}])")
         XCTAssert(accuracy.errors.first?.contains("accuracy claims about language models are not supported yet") ?? false, "\(accuracy.errors)")
+    }
+
+    /// A powercap tree whose counter never moves: measure says so instead of reporting 0 J per token.
+    func testMeasureRefusesACounterThatNeverMoves() throws {
+        try requireModel()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("eff-powercap-\(UUID().uuidString)")
+        let zone = root.appendingPathComponent("intel-rapl:0")
+        try FileManager.default.createDirectory(at: zone, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "package-0\n".write(to: zone.appendingPathComponent("name"), atomically: true, encoding: .utf8)
+        try "123456\n".write(to: zone.appendingPathComponent("energy_uj"), atomically: true, encoding: .utf8)
+        try "262143328850\n".write(to: zone.appendingPathComponent("max_energy_range_uj"), atomically: true, encoding: .utf8)
+        setenv("EFF_POWERCAP_ROOT", root.path, 1)
+        defer { unsetenv("EFF_POWERCAP_ROOT") }
+        let run = LLMRun("measure(load(\"smollm2\"), \"Hi there\", tokens: 2, repeats: 2, meter: \"rapl\")")
+        XCTAssert(run.errors.first?.contains("the rapl counter never moved while generating") ?? false, "\(run.errors)")
     }
 }

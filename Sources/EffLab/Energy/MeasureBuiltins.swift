@@ -193,8 +193,8 @@ enum MeasureBuiltins {
         }
         let tokens = try arguments.integer("tokens"), repeats = try arguments.integer("repeats")
         guard tokens >= 1 else { throw RuntimeError("measure: tokens must be ≥ 1, got \(tokens)", argument: "tokens") }
-        guard (1...1000).contains(repeats) else {
-            throw RuntimeError("measure: repeats must be within 1...1000, got \(repeats)", argument: "repeats")
+        guard (2...1000).contains(repeats) else {
+            throw RuntimeError("measure: repeats must be within 2...1000 (one run is not a result), got \(repeats)", argument: "repeats")
         }
         let meter = try MeterBuiltins.choose(arguments.value("meter"), function: "measure")
         let idle = try arguments.bool("idle")

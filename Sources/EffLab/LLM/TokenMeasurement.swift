@@ -75,6 +75,10 @@ final class TokenMeasurementValue: EffObject {
         }
         var notes: [String] = []
         var idleWatts: Double?
+        if let meter, repeats > 0, runs.joined().allSatisfy({ ($0.prefillJoules ?? 0) + ($0.decodeJoules ?? 0) <= 0 }) {
+            throw RuntimeError("\(function): the \(meter.name) counter never moved while generating; no measured energy",
+                               hint: "give more tokens or a longer prompt, or meter: \"none\" to use the estimate", argument: "meter")
+        }
         if let meter {
             let shortest = runs.joined().map { min($0.prefillSeconds, $0.decodeSeconds) }.min() ?? 0
             if shortest < meter.minimumWindowSeconds {
