@@ -201,15 +201,8 @@ final class TokenEnergyBuiltinTests: XCTestCase {
     /// A powercap tree whose counter never moves: measure says so instead of reporting 0 J per token.
     func testMeasureRefusesACounterThatNeverMoves() throws {
         try requireModel()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("eff-powercap-\(UUID().uuidString)")
-        let zone = root.appendingPathComponent("intel-rapl:0")
-        try FileManager.default.createDirectory(at: zone, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        try "package-0\n".write(to: zone.appendingPathComponent("name"), atomically: true, encoding: .utf8)
-        try "123456\n".write(to: zone.appendingPathComponent("energy_uj"), atomically: true, encoding: .utf8)
-        try "262143328850\n".write(to: zone.appendingPathComponent("max_energy_range_uj"), atomically: true, encoding: .utf8)
-        setenv("EFF_POWERCAP_ROOT", root.path, 1)
-        defer { unsetenv("EFF_POWERCAP_ROOT") }
+        let root = try EnergyClaimTests.stuckPowercapTree()
+        defer { try? FileManager.default.removeItem(at: root); unsetenv("EFF_POWERCAP_ROOT") }
         let run = LLMRun("measure(load(\"smollm2\"), \"Hi there\", tokens: 2, repeats: 2, meter: \"rapl\")")
         XCTAssert(run.errors.first?.contains("the rapl counter never moved while generating") ?? false, "\(run.errors)")
     }
