@@ -93,6 +93,29 @@ final class TokenEnergyTests: XCTestCase {
         print("SmolLM2 decode J/token (horowitz-45nm, default caches): context 128 \(at128), context 2048 \(at2048)")
     }
 
+    /// Runs without SmolLM2: the tiny fixture's attention over 128 cached positions, priced by hand (weights and
+    /// cache, 213 kB, in L2 at 100 pJ per 64 bits; the 2.5 kB of activation buffers in L1 at 20 pJ).
+    func testTinyModelKVAttentionAt128ByHand() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("EffLLMTests/Fixtures/tiny-llama.gguf").path
+        let lm = try LanguageModel(path: path)
+        let priced = try TokenEnergy.price(TokenCost.decode(lm, context: 128),
+                                           estimator: EnergyEstimator(profile: .horowitz45nm, caches: .defaults))
+        XCTAssertEqual(priced.weightsLevel, .l2)
+        XCTAssertEqual(priced.activationsLevel, .l1)
+        // 2 blocks × 4 query heads of 16 over 128 positions.
+        let heads = 4.0, positions = 128.0, size = 16.0
+        let multiplyAdds: Double = heads * 2 * positions * size * 4.6, multiplies: Double = heads * 2 * positions * 3.7
+        let softmax: Double = heads * positions * (0.9 + 36.8) + heads * 2 * positions * 0.9 + heads * 3.7  // compare, exp, adds, divide
+        let compute: Double = 2 * (multiplyAdds + multiplies + softmax)
+        // KV: 128 positions × 2 × 32 values × 4 bytes read and one position written, per block; activations: k, v and
+        // q read, the attended vector written.
+        let kvBytes: Double = 128 * 2 * 32 * 4 + 2 * 32 * 4, activationBytes: Double = 2 * 32 * 4 + 64 * 4 + 64 * 4
+        let memory: Double = 2 * (kvBytes / 8 * 100 + activationBytes / 8 * 20)
+        XCTAssertEqual(priced.part(.kvAttention).compute, compute * 1e-12, accuracy: compute * 1e-21)
+        XCTAssertEqual(priced.part(.kvAttention).memory, memory * 1e-12, accuracy: memory * 1e-21)
+    }
+
     func testPrefillKVAttentionAndFFNByHand() throws {
         let lm = try smolLM2()
         let estimator = EnergyEstimator(profile: .horowitz45nm, caches: .defaults)
