@@ -23,8 +23,8 @@ import EffKernels
 ///   KV bytes: each layer's cached keys and values are read once per token (decode) or once per prompt (the query
 ///   heads of a group share them: unique bytes are counted), k and v written once, at the cache's precision.
 /// - ffn: gate, up, down matrices and silu(g)·u (1 transcendental, 1 add, 1 divide, 1 multiply per value).
-/// - norms: two RMS norms per block (W multiply-adds, 2 divides for 1/√, 2W multiplies per row; the gain vector is
-///   read as weights) and two residual adds (W adds per row).
+/// - norms: two RMS norms per block (W multiply-adds, 3 divides and 1 add for 1/√(Σ/W + ε), 2W multiplies per row;
+///   the gain vector is read as weights) and two residual adds (W adds per row).
 /// - head: the final RMS norm and the output matrix, on the last position only (generation needs one row of logits).
 /// Activations are f32: each step reads its inputs and writes its outputs once (scratch re-reads not counted).
 public struct TokenCost: Sendable, Equatable {
@@ -199,12 +199,13 @@ public struct TokenCost: Sendable, Equatable {
             activationBufferBytes: t * (3 * width + 2 * qWidth + 2 * kvWidth + 2 * ff) * 4)
     }
 
-    /// `rows` RMS norms of `width`: per row W multiply-adds (squares), 2 divides (1/√), 2W multiplies (x·inv·gain);
-    /// reads x and the gain (weights), writes the result.
+    /// `rows` RMS norms of `width`: per row W multiply-adds (squares), 3 divides (÷W, √, 1/) and 1 add (+ε),
+    /// 2W multiplies (x·inv·gain); reads x and the gain (weights), writes the result.
     static func rmsNormWork(rows: UInt64, width: UInt64) -> Work {
         var work = Work()
         work.add(.f32MultiplyAdd, rows * width)
-        work.add(.f32Divide, rows * 2)
+        work.add(.f32Divide, rows * 3)
+        work.add(.f32Add, rows)
         work.add(.f32Multiply, rows * 2 * width)
         work.weightBytesRead = width * 4
         work.activationBytesRead = rows * width * 4

@@ -66,7 +66,7 @@ final class TokenEnergyTests: XCTestCase {
             + memory(weights: B * (2 * q41Bytes(F, W) + q41Bytes(W, F)), kv: 0,
                      activations: B * (3 * W + 6 * F) * 4)
         // head: the final RMS norm and the Q8_0 (V × W) matrix.
-        let norm: [EffKernels.Operation: Double] = [.f32MultiplyAdd: W, .f32Divide: 2, .f32Multiply: 2 * W]
+        let norm: [EffKernels.Operation: Double] = [.f32MultiplyAdd: W, .f32Divide: 3, .f32Add: 1, .f32Multiply: 2 * W]
         let q80: [EffKernels.Operation: Double] = [.int8MultiplyAdd: V * W, .convert: 2 * V * W / 32 + W, .f32Multiply: V * W / 32 + W,
                                                    .f32MultiplyAdd: V * W / 32, .f32Compare: W, .int32Add: W, .f32Divide: 2 * W / 32]
         let head = compute(sum(norm, q80)) + memory(weights: W * 4 + V * W / 32 * 34, kv: 0, activations: 2 * W * 4 + W * 4 + V * 4)
