@@ -71,7 +71,8 @@ let package = Package(
         .testTarget(name: "EffModelsTests", dependencies: ["EffModels", "EffKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "EffLLMTests", dependencies: ["EffLLM", "EffKernels", "EffNumerics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EffLabTests",
-                    dependencies: ["EffNumerics", "EffLab", "EffLanguage", "EffUnits", "EffCharts", "EffModels", "EffKernels", "EffEnergy"]),
+                    dependencies: ["EffNumerics", "EffLab", "EffLanguage", "EffUnits", "EffCharts", "EffModels", "EffKernels", "EffEnergy",
+                                   "EffLLM"]),
         .testTarget(name: "EffREPLTests", dependencies: ["EffREPL", "EffLanguage", "eff"]),
     ],
     swiftLanguageModes: [.v5]

@@ -176,20 +176,11 @@ public final class LanguageModel: @unchecked Sendable {
     /// Parameters in the file (tied embeddings counted once).
     public var parameterCount: Int { file.tensors.reduce(0) { $0 + $1.elementCount } }
 
-    /// Multiply-adds per generated token at context length `context` (matrices + attention), and weight bytes read.
-    public func workPerToken(context: Int) -> (multiplyAdds: Int, weightBytes: Int, kvBytes: Int) {
-        let c = config
-        var macs = 0, bytes = 0
-        for block in decoder.weights.blocks {
-            for m in [block.query, block.key, block.value, block.output, block.gate, block.up, block.down] {
-                macs += m.rows * m.columns
-                bytes += m.byteCount
-            }
-        }
-        macs += decoder.weights.outputHead.rows * decoder.weights.outputHead.columns
-        bytes += decoder.weights.outputHead.byteCount + decoder.weights.tokenEmbedding.rowBytes
-        macs += c.blockCount * c.headCount * context * c.headSize * 2  // q·k and p·v
-        let kv = c.blockCount * context * c.kvWidth * 2 * 4
-        return (macs, bytes, kv)
+    /// Multiply-adds (int8 and f32) of one generated token attending over `context` positions, the weight bytes it
+    /// reads and the KV-cache bytes it reads (f32 cache): a summary of `TokenCost.decode`.
+    public func workPerToken(context: Int) throws -> (multiplyAdds: Int, weightBytes: Int, kvBytes: Int) {
+        let cost = try TokenCost.decode(self, context: context)
+        let total = cost.total
+        return (Int(total[.int8MultiplyAdd] + total[.f32MultiplyAdd]), Int(total.weightBytesRead), Int(cost[.kvAttention].kvBytesRead))
     }
 }

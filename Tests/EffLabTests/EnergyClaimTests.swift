@@ -143,19 +143,27 @@ extension EnergyClaimTests {
     /// A generated powercap tree with one package zone whose counter never moves: the meter opens
     /// (meters() lists it as available), and a measured claim refuses to report energy it did not see.
     func testMeasuredEnergyNeedsACounterThatMoves() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("eff-powercap-\(UUID().uuidString)")
-        let zone = root.appendingPathComponent("intel-rapl:0")
-        try FileManager.default.createDirectory(at: zone, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        try "package-0\n".write(to: zone.appendingPathComponent("name"), atomically: true, encoding: .utf8)
-        try "123456\n".write(to: zone.appendingPathComponent("energy_uj"), atomically: true, encoding: .utf8)
-        try "262143328850\n".write(to: zone.appendingPathComponent("max_energy_range_uj"), atomically: true, encoding: .utf8)
-        setenv("EFF_POWERCAP_ROOT", root.path, 1)
-        defer { unsetenv("EFF_POWERCAP_ROOT") }
+        let root = try Self.stuckPowercapTree()
+        defer { try? FileManager.default.removeItem(at: root); unsetenv("EFF_POWERCAP_ROOT") }
         let output = energyClean("for row in meters() { if row.meter == \"rapl\" { print(row.available, row.reason) } }")
         XCTAssert(output.hasPrefix("true domains package-0"), output)
         energyError("claim(small, big, d, [{metric: \"energy\", relation: \"<=\", bound: 1}], meter: \"rapl\", budget: 0.1 s)",
                     globals: try globals(), contains: "the rapl counter never moved while measuring small")
+    }
+}
+
+extension EnergyClaimTests {
+    /// Writes a powercap tree with one package zone whose counter never moves and points EFF_POWERCAP_ROOT at it
+    /// (the caller removes it and unsets the variable).
+    static func stuckPowercapTree() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("eff-powercap-\(UUID().uuidString)")
+        let zone = root.appendingPathComponent("intel-rapl:0")
+        try FileManager.default.createDirectory(at: zone, withIntermediateDirectories: true)
+        try "package-0\n".write(to: zone.appendingPathComponent("name"), atomically: true, encoding: .utf8)
+        try "123456\n".write(to: zone.appendingPathComponent("energy_uj"), atomically: true, encoding: .utf8)
+        try "262143328850\n".write(to: zone.appendingPathComponent("max_energy_range_uj"), atomically: true, encoding: .utf8)
+        setenv("EFF_POWERCAP_ROOT", root.path, 1)
+        return root
     }
 }
 

@@ -1,6 +1,7 @@
 import EffEnergy
 import EffKernels
 import EffLanguage
+import EffLLM
 import EffModels
 import EffUnits
 
@@ -100,14 +101,51 @@ final class EstimateValue: EffObject {
 enum EstimateBuiltins {
     static let list: [Builtin] = [
         Builtin("estimate", [.required("model"), .optional("batch", .number(1)),
-                             .optional("profile", .string(EnergyProfileRegistry.defaultName))],
+                             .optional("profile", .string(EnergyProfileRegistry.defaultName)),
+                             .optional("prompt_tokens", .number(128)), .optional("gen_tokens", .number(64)),
+                             .optional("contexts", .list([])), .optional("formats", .list([])),
+                             .optional("cache", .string("f32"))],
                 category: "energy",
-                summary: "Estimated energy per inference from the model's exact operation and byte counts priced with a profile: total, compute vs memory, per layer; always labelled with its source.",
+                summary: "Estimated energy from exact operation and byte counts priced with a profile, always labelled with its source: per inference for a model (total, compute vs memory, per layer); per token for a language model (prefill and decode at context prompt_tokens and prompt_tokens + gen_tokens, by part; decode at each of `contexts` for each of `formats`).",
                 example: "estimate(mlp([64, 128, 10]), batch: 1).energy") { arguments in
+            let profile = try SessionProfiles.resolve(arguments.value("profile"), function: "estimate")
+            if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
+                return .object(try languageModelEstimate(lm.model, arguments, profile: profile))
+            }
             let model = try arguments.modelValue("model", function: "estimate").model
             let batch = try arguments.batchSize(function: "estimate")
-            let profile = try SessionProfiles.resolve(arguments.value("profile"), function: "estimate")
             return .object(try EstimateValue.make(model, batch: batch, profile: profile, function: "estimate"))
         },
     ]
+
+    /// `estimate(lm, prompt_tokens:, gen_tokens:, contexts:, formats:, cache:)`.
+    static func languageModelEstimate(_ model: LanguageModel, _ arguments: Arguments, profile: EnergyProfile) throws -> TokenEstimateValue {
+        let limit = model.config.contextLength
+        let prompt = try arguments.integer("prompt_tokens"), generated = try arguments.integer("gen_tokens")
+        guard (1...limit).contains(prompt) else {
+            throw RuntimeError("estimate: prompt_tokens must be within 1...\(limit) (the model's context), got \(prompt)", argument: "prompt_tokens")
+        }
+        guard generated >= 0 else { throw RuntimeError("estimate: gen_tokens must be ≥ 0, got \(generated)", argument: "gen_tokens") }
+        guard try arguments.integer("batch") == 1 else {
+            throw RuntimeError("estimate: a language model is estimated per token (batch 1)", argument: "batch")
+        }
+        let contexts = try arguments.list("contexts").map { value -> Int in
+            guard case .number(let n) = value, n == n.rounded(), n >= 1, n <= Double(limit) else {
+                throw RuntimeError("estimate: contexts must be whole numbers within 1...\(limit), got \(value.display())", argument: "contexts")
+            }
+            return Int(n)
+        }
+        var formats = try arguments.list("formats").map { value -> String in
+            guard case .string(let name) = value else {
+                throw RuntimeError("estimate: formats must be format names such as \"q8_0\", got \(value.typeName)", argument: "formats")
+            }
+            return name
+        }
+        if formats.isEmpty { formats = [model.weightFormatName] }
+        guard let cache = KVCache.Precision(rawValue: try arguments.string("cache")) else {
+            throw RuntimeError("estimate: cache must be \"f32\" or \"f16\"", argument: "cache")
+        }
+        return try TokenEstimateValue.make(model, promptTokens: prompt, generatedTokens: generated, cache: cache, contexts: contexts,
+                                           formats: formats, profile: profile, function: "estimate")
+    }
 }

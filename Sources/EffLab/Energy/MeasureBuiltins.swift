@@ -1,6 +1,7 @@
 import EffEnergy
 import EffKernels
 import EffLanguage
+import EffLLM
 import EffModels
 import EffUnits
 
@@ -155,10 +156,14 @@ enum MeasureBuiltins {
         Builtin("measure", [.required("model"), .required("data"), .optional("batch", .number(1)),
                             .optional("budget", .quantity(Quantity(2, .time))), .optional("target_ci", .number(0.05)),
                             .optional("meter", .string("auto")), .optional("idle", .bool(false)),
-                            .optional("profile", .string(EnergyProfileRegistry.defaultName))],
+                            .optional("profile", .string(EnergyProfileRegistry.defaultName)),
+                            .optional("tokens", .number(32)), .optional("repeats", .number(5))],
                 category: "energy",
-                summary: "Times inference until the 95% CI of the median latency is within target_ci (or the budget runs out): latency, throughput, energy per inference (measured with a meter, else estimated; always labelled), power.",
+                summary: "Times inference until the 95% CI of the median latency is within target_ci (or the budget runs out): latency, throughput, energy per inference (measured with a meter, else estimated; always labelled), power. For a language model and a prompt: `repeats` greedy runs of `tokens` tokens after a warm-up, prefill and decode tokens/s (median, range) and J/token, with an MLPerf-style `record`.",
                 example: "let m = mlp([64, 32, 10]); measure(m, split(dataset(\"digits\"), train: 0.8, seed: 1).test, budget: 0.2 s).energy") { arguments in
+            if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
+                return .object(try languageModelMeasurement(lm.model, arguments))
+            }
             let modelValue = try arguments.modelValue("model", function: "measure")
             let data = try arguments.datasetValue("data", function: "measure").dataset
             let batch = try arguments.batchSize(function: "measure")
@@ -179,4 +184,25 @@ enum MeasureBuiltins {
             return .object(MeasurementValue(result: result, estimate: estimate, format: modelValue.formatName, batch: batch))
         },
     ]
+
+    /// `measure(lm, prompt, tokens:, repeats:, meter:, idle:, profile:)`.
+    static func languageModelMeasurement(_ model: LanguageModel, _ arguments: Arguments) throws -> TokenMeasurementValue {
+        guard case .string(let prompt) = arguments.value("data") else {
+            throw RuntimeError("measure: for a language model, the second argument is the prompt text, got \(arguments.value("data").typeName)",
+                               argument: "data")
+        }
+        let tokens = try arguments.integer("tokens"), repeats = try arguments.integer("repeats")
+        guard tokens >= 1 else { throw RuntimeError("measure: tokens must be ≥ 1, got \(tokens)", argument: "tokens") }
+        guard (2...1000).contains(repeats) else {
+            throw RuntimeError("measure: repeats must be within 2...1000 (one run is not a result), got \(repeats)", argument: "repeats")
+        }
+        let meter = try MeterBuiltins.choose(arguments.value("meter"), function: "measure")
+        let idle = try arguments.bool("idle")
+        if idle && meter == nil {
+            throw RuntimeError("measure: idle: true needs a meter (idle power cannot be estimated)", argument: "idle")
+        }
+        let profile = try SessionProfiles.resolve(arguments.value("profile"), function: "measure")
+        return try TokenMeasurementValue.make(model, prompt: prompt, tokens: tokens, repeats: repeats, meter: meter, idle: idle,
+                                              profile: profile, function: "measure")
+    }
 }

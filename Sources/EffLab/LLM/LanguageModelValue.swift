@@ -50,11 +50,13 @@ public final class LanguageModelValue: EffObject {
         case "bytes": return .quantity(Quantity(Double(model.file.byteCount), .data))
         case "formats": return .list(model.bytesByType.map { .string($0.type.name) })
         case "summary": return .object(LanguageModelSummary(model))
-        // Work of one decoded token at the start of a sequence (attention over one position): 2 operations per
-        // multiply-add; weight bytes read (every matrix once, one embedding row); KV bytes written.
-        case "operations_per_token": return .number(Double(model.workPerToken(context: 1).multiplyAdds * 2))
-        case "weight_bytes_per_token": return .quantity(Quantity(Double(model.workPerToken(context: 1).weightBytes), .data))
-        case "kv_bytes_per_token": return .quantity(Quantity(Double(model.workPerToken(context: 1).kvBytes), .data))
+        // Work of one decoded token at the start of a sequence (attention over one position), from TokenCost: 2
+        // operations per multiply-add; weight bytes read (every matrix once, one embedding row, the norm gains);
+        // KV bytes written (f32 cache).
+        case "operations_per_token": return (try? model.workPerToken(context: 1)).map { .number(Double($0.multiplyAdds * 2)) }
+        case "weight_bytes_per_token": return (try? model.workPerToken(context: 1)).map { .quantity(Quantity(Double($0.weightBytes), .data)) }
+        case "kv_bytes_per_token":
+            return (try? TokenCost.decode(model, context: 1)).map { .quantity(Quantity(Double($0[.kvAttention].kvBytesWritten), .data)) }
         default: return nil
         }
     }
@@ -84,11 +86,11 @@ public final class LanguageModelSummary: EffObject {
         }
         lines.append("                total " + LabFormat.grouped(model.parameterCount).leftPadded(to: 13)
                      + LabFormat.bytes(model.file.tensors.reduce(0) { $0 + $1.byteCount }).leftPadded(to: 13))
-        // Work of one decoded token at three context lengths: 2 operations per multiply-add; weight bytes read
-        // (every matrix once, one embedding row); keys and values read by attention (f32 cache).
+        // Work of one decoded token at three context lengths (TokenCost): 2 operations per multiply-add; weight
+        // bytes read (every matrix once, one embedding row); keys and values read by attention (f32 cache).
         lines.append("  per token     context   operations   weights read  KV cache read")
         for contextLength in [1, 512, c.contextLength] {
-            let work = model.workPerToken(context: contextLength)
+            guard let work = try? model.workPerToken(context: contextLength) else { continue }
             lines.append("              " + LabFormat.grouped(contextLength).leftPadded(to: 9)
                          + (SIFormat.display(Double(work.multiplyAdds) * 2 / 1e6, digits: 3) + " M").leftPadded(to: 13)
                          + LabFormat.bytes(work.weightBytes).leftPadded(to: 15) + LabFormat.bytes(work.kvBytes).leftPadded(to: 15))
