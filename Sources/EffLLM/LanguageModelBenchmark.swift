@@ -74,10 +74,11 @@ public enum LanguageModelBenchmark {
         let level = try KernelDispatch.current()
         let saved = KernelThreads.count
         defer { KernelThreads.count = saved }
-        var records: [LanguageModelBenchmarkRecord] = []
+        // Every run first, then the read bandwidth per thread count: its 512 MiB buffer would otherwise be
+        // counted in the peak resident memory of the runs after it.
+        var measured: [(threads: Int, batch: Int, prefill: [Double], decode: [Double], rss: Int)] = []
         for threads in c.threads {
             KernelThreads.count = threads
-            let bandwidth = try MemoryBandwidth.measureRead(threads: threads)
             for batch in c.batches {
                 _ = try runOnce(model, prompt: Array(prompt.prefix(8)), gen: 4, batch: batch, precision: c.cachePrecision)
                 var prefill: [Double] = [], decode: [Double] = []
@@ -86,19 +87,24 @@ public enum LanguageModelBenchmark {
                     prefill.append(Double(batch * prompt.count) / p)
                     decode.append(Double(batch * c.genTokens) / d)
                 }
-                let stepBytes = bytesPerDecodeStep(model, batch: batch, context: prompt.count + c.genTokens / 2,
-                                                   precision: c.cachePrecision)
-                let decodeRate = Quantiles.median(decode)
-                let record = LanguageModelBenchmarkRecord(
-                    model: model.name, threads: threads, batch: batch, prompt_tokens: prompt.count, gen_tokens: c.genTokens,
-                    prefill_tps: Quantiles.median(prefill), prefill_spread: Quantiles.spread(prefill),
-                    decode_tps: decodeRate, decode_spread: Quantiles.spread(decode),
-                    peak_rss_bytes: ProcessMemory.peakResidentBytes() ?? 0,
-                    roof_fraction: Double(stepBytes) * decodeRate / Double(batch) / bandwidth,
-                    bytes_per_step: stepBytes, read_bandwidth: bandwidth, isa: level.rawValue, repeats: c.repeats)
-                records.append(record)
-                progress(record)
+                measured.append((threads, batch, prefill, decode, ProcessMemory.peakResidentBytes() ?? 0))
             }
+        }
+        var bandwidth: [Int: Double] = [:]
+        var records: [LanguageModelBenchmarkRecord] = []
+        for m in measured {
+            if bandwidth[m.threads] == nil { bandwidth[m.threads] = try MemoryBandwidth.measureRead(threads: m.threads) }
+            let stepBytes = bytesPerDecodeStep(model, batch: m.batch, context: prompt.count + c.genTokens / 2,
+                                               precision: c.cachePrecision)
+            let decodeRate = Quantiles.median(m.decode)
+            let record = LanguageModelBenchmarkRecord(
+                model: model.name, threads: m.threads, batch: m.batch, prompt_tokens: prompt.count, gen_tokens: c.genTokens,
+                prefill_tps: Quantiles.median(m.prefill), prefill_spread: Quantiles.spread(m.prefill),
+                decode_tps: decodeRate, decode_spread: Quantiles.spread(m.decode), peak_rss_bytes: m.rss,
+                roof_fraction: Double(stepBytes) * decodeRate / Double(m.batch) / bandwidth[m.threads]!,
+                bytes_per_step: stepBytes, read_bandwidth: bandwidth[m.threads]!, isa: level.rawValue, repeats: c.repeats)
+            records.append(record)
+            progress(record)
         }
         return records
     }

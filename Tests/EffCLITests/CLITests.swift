@@ -34,6 +34,30 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try EffBinary.run(["-e", "print(\"ok\")"]).status, 0)
     }
 
+    func testBenchLLMPrintsTheDocumentedJSONFieldsAndThreadsAreChecked() throws {
+        let model = EffBinary.packageRoot.appendingPathComponent("Tests/EffLLMTests/Fixtures/tiny-llama.gguf").path
+        let result = try EffBinary.run(["bench", "llm", model, "--format", "json", "--repeats", "1", "--prompt-tokens", "8",
+                                        "--gen-tokens", "2", "--threads", "1", "--batch", "1,2"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let lines = result.standardOutput.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        for line in lines {
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for key in ["model", "threads", "batch", "prompt_tokens", "gen_tokens", "prefill_tps", "decode_tps",
+                        "peak_rss_bytes", "roof_fraction"] {
+                XCTAssertNotNil(record[key], "\(key) missing from \(line)")
+            }
+        }
+        XCTAssertEqual(try EffBinary.run(["bench", "llm", "/nonexistent/model.gguf"]).status, 74)
+        XCTAssertEqual(try EffBinary.run(["bench", "llm", model, "--threads", "0"]).status, 64)
+        XCTAssertEqual(try EffBinary.run(["--threads", "2", "-e", "print(1 + 1)"]).standardOutput, "2\n")
+        XCTAssertEqual(try EffBinary.run(["--threads", "0", "-e", "1"]).status, 64)
+        // The kernel benchmark is still the default of eff bench.
+        let kernels = try EffBinary.run(["bench", "--sizes", "64", "--formats", "f32", "--format", "json", "--minimum-seconds", "0.01"])
+        XCTAssertEqual(kernels.status, 0, kernels.standardError)
+        XCTAssertTrue(kernels.standardOutput.contains("\"bandwidth_fraction\""), kernels.standardOutput)
+    }
+
     func testInvalidUTF8IsAnErrorWithALocation() throws {
         let script = try EffBinary.temporaryFile("bad.eff", contents: Data([0x31, 0x0A, 0x22, 0xFF, 0x22, 0x0A]))
         let result = try EffBinary.run([script.path])
