@@ -168,6 +168,41 @@ final class RequantizeTests: XCTestCase {
         XCTAssertTrue(message("q5_k").contains("cannot write ggml's q5_k"), message("q5_k"))
     }
 
+    /// At SmolLM2's widths (576 = 2.25 blocks of 256, 1536) every eff format multiplies like its dequantized rows
+    /// times the f32 activations, for one vector and for a batch: padding of weights and activations adds nothing.
+    /// Budget: the kernels quantize the activations to int8 with scales s ≤ max|x|/127 per block (any block size),
+    /// so |Δy_r| ≤ (max|x| / 254)·Σ_c |w_rc|, plus f32 slack.
+    func testDecoderMatricesMultiplyLikeTheirRowsAtSmolLM2Widths() throws {
+        var rng = GGMLKernelTests.SplitMix(state: 11)
+        for columns in [576, 1536] {
+            let rows = 24
+            let values = (0..<(rows * columns)).map { _ in rng.normal() * 0.05 }
+            for case .eff(let format) in LLMWeightFormat.all {
+                let matrix = try values.withUnsafeBufferPointer {
+                    DecoderMatrix.eff(try QuantizedMatrix(quantizing: $0, rows: rows, columns: columns, format: format))
+                }
+                for batch in [1, 9] {
+                    let x = (0..<(batch * columns)).map { _ in rng.normal() }
+                    var y = [Float](repeating: 0, count: batch * rows)
+                    try x.withUnsafeBufferPointer { xs in
+                        try y.withUnsafeMutableBufferPointer { try matrix.multiply(xs.baseAddress!, batch: batch, into: $0.baseAddress!) }
+                    }
+                    var row = [Float](repeating: 0, count: columns)
+                    for r in 0..<rows {
+                        row.withUnsafeMutableBufferPointer { matrix.dequantizeRow(r, into: $0.baseAddress!) }
+                        let absolute = row.reduce(0) { $0 + Double(abs($1)) }
+                        for item in 0..<batch {
+                            let xi = x[(item * columns)..<((item + 1) * columns)]
+                            let reference = zip(row, xi).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                            let budget = Double(xi.map(abs).max()!) / 254 * absolute * 1.01 + 1e-4 * absolute
+                            XCTAssertEqual(Double(y[item * rows + r]), reference, accuracy: budget, "\(format.rawValue) \(rows)×\(columns) batch \(batch) [\(item), \(r)]")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// SmolLM2 re-quantized to int8 scores Pride and Prejudice (the reference's tokens, 2 windows of 128) within
     /// 3% of the original's perplexity (measured: within 1%).
     func testRealModelInt8PerplexityIsClose() throws {

@@ -28,7 +28,7 @@ public final class LanguageModelValue: EffObject {
     }
 
     public static let fields = ["name", "path", "architecture", "blocks", "width", "heads", "kv_heads", "feed_forward",
-                                "context", "vocabulary", "parameters", "bytes", "formats", "summary",
+                                "context", "vocabulary", "parameters", "bytes", "weight_bytes", "formats", "summary",
                                 "operations_per_token", "weight_bytes_per_token", "kv_bytes_per_token"]
 
     public var fieldNames: [String] { Self.fields }
@@ -48,6 +48,7 @@ public final class LanguageModelValue: EffObject {
         case "vocabulary": return .number(Double(c.vocabularySize))
         case "parameters": return .number(Double(model.parameterCount))
         case "bytes": return .quantity(Quantity(Double(model.byteCount), .data))
+        case "weight_bytes": return .quantity(Quantity(Double(model.weightByteCount), .data))
         case "formats": return .list(model.bytesByFormat.map { .string($0.format) })
         case "summary": return .object(LanguageModelSummary(model))
         // Work of one decoded token at the start of a sequence (attention over one position): 2 operations per
