@@ -23,7 +23,7 @@ enum CompressBuiltins {
         }
         let model = try arguments.model("quantize", "model").model
         let format = try arguments.weightFormat("quantize", "format")
-        if arguments.isGiven("embedding") {
+        if try arguments.bool("embedding") {
             throw RuntimeError("quantize: 'embedding' is an option for language models; this model's layers are all quantized",
                                argument: "embedding")
         }
