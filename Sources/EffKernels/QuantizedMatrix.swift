@@ -60,6 +60,23 @@ public struct QuantizedMatrix: Sendable {
         }
     }
 
+    /// Quantizes `rows` rows of `columns` f32 values (row-major) into `format`. // source: (rows, columns)
+    public init(quantizing source: UnsafeBufferPointer<Float>, rows: Int, columns: Int, format: WeightFormat) throws {
+        guard rows >= 0, columns >= 0, source.count == rows * columns else {
+            throw KernelError.invalidArgument("quantize: \(source.count) values do not make a \(rows)×\(columns) matrix")
+        }
+        self = try Quantizer.quantize(source, rows: rows, columns: columns, format: format)
+    }
+
+    /// Row `row` as the f32 values it stands for, `columns` of them (no padding). // out: (columns)
+    public func dequantizeRow(_ row: Int, into out: UnsafeMutablePointer<Float>) {
+        guard paddedColumns != columns else { return Quantizer.decodeRow(self, row, into: out) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedColumns) { padded in
+            Quantizer.decodeRow(self, row, into: padded.baseAddress!)
+            out.update(from: padded.baseAddress!, count: columns)
+        }
+    }
+
     /// The f32 matrix (rows, columns) these weights stand for.
     public func dequantized() -> Tensor {
         // The shape was valid when the matrix was made, so this allocation cannot fail.

@@ -21,7 +21,21 @@ public final class LanguageModel: @unchecked Sendable {
         guard tokenizer.vocabularySize == decoder.config.vocabularySize else {
             throw LLMError(.malformed, "\(path): the tokenizer has \(tokenizer.vocabularySize) tokens but the model's vocabulary is \(decoder.config.vocabularySize)")
         }
+        requantization = nil
         name = file.metadata["general.name"]?.string ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    /// How this model was re-quantized from the file's weights (`"int4"`, `"int4, embedding too"`), nil when it
+    /// runs the file's weights as they are.
+    public let requantization: String?
+
+    /// A variant of a loaded model: the same file, tokenizer and configuration, with other weights.
+    init(file: GGUFFile, decoder: LlamaDecoder, tokenizer: BPETokenizer, name: String, requantization: String?) {
+        self.requantization = requantization
+        self.file = file
+        self.decoder = decoder
+        self.tokenizer = tokenizer
+        self.name = name
     }
 
     public var config: LlamaConfig { decoder.config }

@@ -12,7 +12,8 @@ import Foundation
 ///         x += (silu(h·Wgateᵀ) ⊙ h·Wupᵀ) · Wdownᵀ
 ///     logits = (rmsnorm(x) · output_norm) · Woutputᵀ               // tied to the embedding when the file says so
 ///
-/// Matrices run in their GGUF types on eff's kernels (`GGMLMatrix`), in place in the file's mapping.
+/// Matrices run in their GGUF types on eff's kernels (`GGMLMatrix`), in place in the file's mapping, or in eff's
+/// formats after re-quantizing (`DecoderMatrix`).
 public final class LlamaDecoder: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfig
@@ -22,6 +23,13 @@ public final class LlamaDecoder: @unchecked Sendable {
         self.file = file
         config = try LlamaConfig(file: file)
         weights = try LlamaWeights(file: file, config: config)
+    }
+
+    /// The same model with other weights (of the same shapes), e.g. re-quantized.
+    public init(file: GGUFFile, config: LlamaConfig, weights: LlamaWeights) {
+        self.file = file
+        self.config = config
+        self.weights = weights
     }
 
     /// A cache for this model, limited to `limit` positions (the context length by default).

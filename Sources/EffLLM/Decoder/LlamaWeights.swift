@@ -1,30 +1,30 @@
 import EffKernels
 
-/// The tensors of a Llama-family model, as `GGMLMatrix` views into the GGUF mapping (nothing is copied but the
-/// small f32 norm vectors). Names follow llama.cpp's GGUF convention (`blk.N.attn_q.weight`, …).
+/// The tensors of a Llama-family model: as loaded, `GGMLMatrix` views into the GGUF mapping (nothing is copied but
+/// the small f32 norm vectors); after `mapMatrices`, any `DecoderMatrix` (e.g. re-quantized to eff's formats). Names follow llama.cpp's GGUF convention (`blk.N.attn_q.weight`, …).
 public struct LlamaWeights: @unchecked Sendable {
     public struct Block: @unchecked Sendable {
         public let attentionNorm: [Float]   // (width)
-        public let query: GGMLMatrix        // (headCount·headSize, width)
-        public let key: GGMLMatrix          // (kvHeadCount·headSize, width)
-        public let value: GGMLMatrix        // (kvHeadCount·headSize, width)
-        public let output: GGMLMatrix       // (width, headCount·headSize)
+        public let query: DecoderMatrix        // (headCount·headSize, width)
+        public let key: DecoderMatrix          // (kvHeadCount·headSize, width)
+        public let value: DecoderMatrix        // (kvHeadCount·headSize, width)
+        public let output: DecoderMatrix       // (width, headCount·headSize)
         public let feedForwardNorm: [Float] // (width)
-        public let gate: GGMLMatrix         // (feedForward, width)
-        public let up: GGMLMatrix           // (feedForward, width)
-        public let down: GGMLMatrix         // (width, feedForward)
+        public let gate: DecoderMatrix         // (feedForward, width)
+        public let up: DecoderMatrix           // (feedForward, width)
+        public let down: DecoderMatrix         // (width, feedForward)
     }
 
-    public let tokenEmbedding: GGMLMatrix   // (vocabularySize, width)
+    public let tokenEmbedding: DecoderMatrix  // (vocabularySize, width)
     public let blocks: [Block]
     public let outputNorm: [Float]          // (width)
     /// The output head: `output.weight`, or the token embedding when the file ties them.
-    public let outputHead: GGMLMatrix       // (vocabularySize, width)
+    public let outputHead: DecoderMatrix      // (vocabularySize, width)
     public let tiedEmbedding: Bool
 
     /// Finds and checks every tensor the decoder needs: present, of a runnable type, of the right shape.
     public init(file: GGUFFile, config: LlamaConfig) throws {
-        func matrix(_ name: String, rows: Int, columns: Int) throws -> GGMLMatrix {
+        func matrix(_ name: String, rows: Int, columns: Int) throws -> DecoderMatrix {
             guard let tensor = file.tensor(name) else {
                 throw LLMError(.malformed, "\(file.path): tensor '\(name)' is missing")
             }
@@ -34,7 +34,7 @@ public struct LlamaWeights: @unchecked Sendable {
             guard tensor.shape == [columns, rows] else {
                 throw LLMError(.malformed, "\(file.path): tensor '\(name)' (tensor info at offset \(tensor.infoOffset)) has shape \(tensor.shape), expected [\(columns), \(rows)] (columns first)")
             }
-            return try GGMLMatrix(type: tensor.type, data: file.data(tensor), rows: rows, columns: columns)
+            return .ggml(try GGMLMatrix(type: tensor.type, data: file.data(tensor), rows: rows, columns: columns))
         }
         func vector(_ name: String, count: Int) throws -> [Float] {
             guard let tensor = file.tensor(name) else { throw LLMError(.malformed, "\(file.path): tensor '\(name)' is missing") }
@@ -74,8 +74,8 @@ public struct LlamaWeights: @unchecked Sendable {
     }
 
     /// Every matrix with a name for summaries, in file order of use.
-    public var namedMatrices: [(name: String, matrix: GGMLMatrix)] {
-        var list: [(String, GGMLMatrix)] = [("token_embd", tokenEmbedding)]
+    public var namedMatrices: [(name: String, matrix: DecoderMatrix)] {
+        var list: [(String, DecoderMatrix)] = [("token_embd", tokenEmbedding)]
         for (i, b) in blocks.enumerated() {
             list += [("blk.\(i).attn_q", b.query), ("blk.\(i).attn_k", b.key), ("blk.\(i).attn_v", b.value),
                      ("blk.\(i).attn_output", b.output), ("blk.\(i).ffn_gate", b.gate), ("blk.\(i).ffn_up", b.up),
@@ -83,5 +83,30 @@ public struct LlamaWeights: @unchecked Sendable {
         }
         if !tiedEmbedding { list.append(("output", outputHead)) }
         return list
+    }
+
+    init(tokenEmbedding: DecoderMatrix, blocks: [Block], outputNorm: [Float], outputHead: DecoderMatrix, tiedEmbedding: Bool) {
+        self.tokenEmbedding = tokenEmbedding
+        self.blocks = blocks
+        self.outputNorm = outputNorm
+        self.outputHead = outputHead
+        self.tiedEmbedding = tiedEmbedding
+    }
+
+    /// The same weights with every matrix passed through `transform` (given its name as in `namedMatrices`);
+    /// a tied output head stays tied to the transformed embedding. Matrices are transformed one at a time, in order.
+    public func mapMatrices(_ transform: (String, DecoderMatrix) throws -> DecoderMatrix) rethrows -> LlamaWeights {
+        let embedding = try transform("token_embd", tokenEmbedding)
+        let newBlocks = try blocks.enumerated().map { i, b in
+            let p = "blk.\(i)."
+            return Block(attentionNorm: b.attentionNorm, query: try transform(p + "attn_q", b.query),
+                         key: try transform(p + "attn_k", b.key), value: try transform(p + "attn_v", b.value),
+                         output: try transform(p + "attn_output", b.output), feedForwardNorm: b.feedForwardNorm,
+                         gate: try transform(p + "ffn_gate", b.gate), up: try transform(p + "ffn_up", b.up),
+                         down: try transform(p + "ffn_down", b.down))
+        }
+        let head = tiedEmbedding ? embedding : try transform("output", outputHead)
+        return LlamaWeights(tokenEmbedding: embedding, blocks: newBlocks, outputNorm: outputNorm, outputHead: head,
+                            tiedEmbedding: tiedEmbedding)
     }
 }

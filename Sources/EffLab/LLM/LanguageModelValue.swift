@@ -15,20 +15,20 @@ public final class LanguageModelValue: EffObject {
 
     public var typeName: String { "llm" }
 
-    /// The file's tensor types, largest share first (e.g. "Q4_1/Q8_0/F32").
-    var typeNames: String { model.bytesByType.map(\.type.name).joined(separator: "/") }
+    /// The weights' formats, largest share first (e.g. "Q4_1/Q8_0/F32", or "int4/Q8_0/F32" re-quantized).
+    var typeNames: String { model.bytesByFormat.map(\.format).joined(separator: "/") }
 
     public func display(_ context: DisplayContext) -> String {
         let dot = context.asciiOnly ? " | " : " · "
         let c = model.config
         return LabFormat.wrap(["llm \(model.name)", "\(c.architecture), \(c.blockCount) blocks, width \(c.width)",
                                "\(LabFormat.grouped(model.parameterCount)) parameters",
-                               "\(typeNames), \(LabFormat.bytes(model.file.byteCount))", "context \(c.contextLength)"],
+                               "\(typeNames), \(LabFormat.bytes(model.byteCount))", "context \(c.contextLength)"],
                               separator: dot, width: context.width, indent: "  ").joined(separator: "\n")
     }
 
     public static let fields = ["name", "path", "architecture", "blocks", "width", "heads", "kv_heads", "feed_forward",
-                                "context", "vocabulary", "parameters", "bytes", "formats", "summary",
+                                "context", "vocabulary", "parameters", "bytes", "weight_bytes", "formats", "summary",
                                 "operations_per_token", "weight_bytes_per_token", "kv_bytes_per_token"]
 
     public var fieldNames: [String] { Self.fields }
@@ -47,8 +47,9 @@ public final class LanguageModelValue: EffObject {
         case "context": return .number(Double(c.contextLength))
         case "vocabulary": return .number(Double(c.vocabularySize))
         case "parameters": return .number(Double(model.parameterCount))
-        case "bytes": return .quantity(Quantity(Double(model.file.byteCount), .data))
-        case "formats": return .list(model.bytesByType.map { .string($0.type.name) })
+        case "bytes": return .quantity(Quantity(Double(model.byteCount), .data))
+        case "weight_bytes": return .quantity(Quantity(Double(model.weightByteCount), .data))
+        case "formats": return .list(model.bytesByFormat.map { .string($0.format) })
         case "summary": return .object(LanguageModelSummary(model))
         // Work of one decoded token at the start of a sequence (attention over one position), from TokenCost: 2
         // operations per multiply-add; weight bytes read (every matrix once, one embedding row, the norm gains);
@@ -78,14 +79,19 @@ public final class LanguageModelSummary: EffObject {
                         + SIFormat.display(Double(c.ropeBase), digits: 3),
                      "  tokens        \(LabFormat.grouped(c.vocabularySize)) (\(model.tokenizer.vocabulary.model) BPE, "
                         + "\(model.tokenizer.vocabulary.preTokenizer)), context \(LabFormat.grouped(c.contextLength))",
-                     "  embedding     \(model.decoder.weights.tiedEmbedding ? "tied to the output head" : "separate output head")",
-                     "  tensors       type     parameters        bytes"]
-        for row in model.bytesByType {
-            lines.append("                " + row.type.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+                     "  embedding     \(model.decoder.weights.tiedEmbedding ? "tied to the output head" : "separate output head")"]
+        if let requantization = model.requantization {
+            lines.append("  re-quantized  \(requantization) (from the file's weights)")
+        }
+        let formats = model.bytesByFormat
+        let column = max(6, formats.map(\.format.count).max() ?? 0)
+        lines.append("  tensors       " + "type".padding(toLength: column, withPad: " ", startingAt: 0) + "   parameters        bytes")
+        for row in formats {
+            lines.append("                " + row.format.padding(toLength: column, withPad: " ", startingAt: 0)
                          + LabFormat.grouped(row.parameters).leftPadded(to: 13) + LabFormat.bytes(row.bytes).leftPadded(to: 13))
         }
-        lines.append("                total " + LabFormat.grouped(model.parameterCount).leftPadded(to: 13)
-                     + LabFormat.bytes(model.file.tensors.reduce(0) { $0 + $1.byteCount }).leftPadded(to: 13))
+        lines.append("                " + "total".padding(toLength: column, withPad: " ", startingAt: 0)
+                     + LabFormat.grouped(model.parameterCount).leftPadded(to: 13) + LabFormat.bytes(model.weightByteCount).leftPadded(to: 13))
         // Work of one decoded token at three context lengths (TokenCost): 2 operations per multiply-add; weight
         // bytes read (every matrix once, one embedding row); keys and values read by attention (f32 cache).
         lines.append("  per token     context   operations   weights read  KV cache read")

@@ -1,5 +1,6 @@
 import EffKernels
 import EffLanguage
+import EffLLM
 import EffModels
 
 /// Compression builtins: post-training quantization, pruning and low-rank factorization. Each returns a
@@ -8,16 +9,38 @@ enum CompressBuiltins {
     static let list: [Builtin] = [quantizeBuiltin, pruneBuiltin, lowrankBuiltin]
 
     static let quantizeBuiltin = Builtin(
-        "quantize", [.required("model"), .required("format"), .optional("name")], category: "models",
+        "quantize", [.required("model"), .required("format"), .optional("name"), .optional("embedding", .bool(false))],
+        category: "models",
         summary: "A copy with every dense layer's weights rounded to a format: "
-            + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ") + " (post-training; biases stay f32); named \"<name>.<format>\" unless `name` is given.",
+            + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ") + " (post-training; biases stay f32); named \"<name>.<format>\" unless `name` is given. "
+            + "A language model (from load) is re-quantized matrix by matrix to "
+            + LLMWeightFormat.all.map(\.name).joined(separator: ", ")
+            + "; its token embedding and output head stay as they are unless embedding: true.",
         example: "quantize(mlp([64, 128, 10]), \"int8\")"
     ) { arguments in
+        if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
+            return try quantizeLanguageModel(lm.model, arguments)
+        }
         let model = try arguments.model("quantize", "model").model
         let format = try arguments.weightFormat("quantize", "format")
+        if try arguments.bool("embedding") {
+            throw RuntimeError("quantize: 'embedding' is an option for language models; this model's layers are all quantized",
+                               argument: "embedding")
+        }
         return try named(arguments, try LabModelBuiltins.passingErrors("quantize", argument: "format") {
             try model.quantized(format)
         })
+    }
+
+    /// `quantize(lm, "int4", embedding: true)`: the language model re-quantized (see `LanguageModel.quantized`).
+    private static func quantizeLanguageModel(_ model: LanguageModel, _ arguments: Arguments) throws -> Value {
+        let formatName = try arguments.string("format")
+        let embedding = try arguments.bool("embedding")
+        let name = arguments.isGiven("name") ? try arguments.string("name") : nil
+        let format = try LanguageModelBuiltins.passing("quantize", argument: "format") { try LLMWeightFormat.named(formatName) }
+        return .object(LanguageModelValue(try LanguageModelBuiltins.passing("quantize", argument: "format") {
+            try model.quantized(to: format, includeEmbedding: embedding, name: name)
+        }))
     }
 
     static let pruneBuiltin = Builtin(
