@@ -134,3 +134,12 @@ final class WorkerPool: @unchecked Sendable {
         return generation.load(ordering: .acquiring)
     }
 }
+
+/// The first error thrown by any chunk of a `forEachChunk` body (whose chunks cannot throw themselves).
+public final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    public init() {}
+    public func record(_ error: Error) { lock.lock(); if self.error == nil { self.error = error }; lock.unlock() }
+    public func rethrow() throws { lock.lock(); defer { lock.unlock() }; if let error { throw error } }
+}

@@ -190,29 +190,42 @@ public struct GGMLMatrix: @unchecked Sendable {
     /// instead of one int8 dot product per row and token. Activations stay f32 on this path (no int8 rounding).
     public static let gemmBatch = 8
 
-    /// y = x·Wᵀ through the f32 GEMM, `sliceRows` weight rows at a time (≤ 2 MiB of f32 per slice).
-    /// x: (batch, columns); y: (batch, rows).
+    /// y = x·Wᵀ through the f32 GEMM, a slice of weight rows at a time (≤ 2 MiB of f32, so it stays in cache).
+    /// The slices are split across threads, each thread dequantizing its own and running a single-threaded GEMM
+    /// on it: one hand-off per matrix instead of one per dequantize, pack and tile step. x: (batch, columns);
+    /// y: (batch, rows).
     func multiplyByGEMM(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>) throws {
-        let sliceRows = max(16, min(rows, (2 << 20) / (columns * 4)))
-        let weights = UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * columns)  // (sliceRows, columns)
-        defer { weights.deallocate() }
-        let output = UnsafeMutablePointer<Float>.allocate(capacity: batch * sliceRows)     // (batch, sliceRows)
-        defer { output.deallocate() }
-        var start = 0
-        while start < rows {
-            let count = min(sliceRows, rows - start)
-            KernelThreads.forEachChunk(total: count, granularity: 16, threads: KernelThreads.useful(for: count * columns, perThread: 1 << 18)) { chunk in
-                for r in chunk { dequantizeRow(start + r, into: weights + r * columns) }
+        let threads = KernelThreads.useful(for: batch * rows * columns, perThread: 1 << 20)
+        let cacheRows = max(16, (2 << 20) / (columns * 4) / 16 * 16)
+        let perThread = ((rows + threads - 1) / threads + 15) / 16 * 16
+        let sliceRows = min(cacheRows, perThread)
+        let slices = (rows + sliceRows - 1) / sliceRows
+        let failure = FirstError()
+        KernelThreads.forEachChunk(total: slices, granularity: 1, threads: threads) { chunk in
+            let weights = UnsafeMutablePointer<Float>.allocate(capacity: sliceRows * columns)  // (sliceRows, columns)
+            defer { weights.deallocate() }
+            let output = UnsafeMutablePointer<Float>.allocate(capacity: batch * sliceRows)     // (batch, sliceRows)
+            defer { output.deallocate() }
+            for slice in chunk {
+                let start = slice * sliceRows
+                let count = min(sliceRows, rows - start)
+                for r in 0..<count { dequantizeRow(start + r, into: weights + r * columns) }
+                do {
+                    // Inside a pool job this GEMM runs on this thread alone.
+                    try Kernels.multiply(UnsafeBufferPointer(start: x, count: batch * columns),
+                                         UnsafeBufferPointer(start: weights, count: count * columns),
+                                         into: UnsafeMutableBufferPointer(start: output, count: batch * count),
+                                         m: batch, n: count, k: columns, transposeB: .transposed)
+                } catch {
+                    failure.record(error)
+                    return
+                }
+                for item in 0..<batch {
+                    (y + item * rows + start).update(from: output + item * count, count: count)
+                }
             }
-            try Kernels.multiply(UnsafeBufferPointer(start: x, count: batch * columns),
-                                 UnsafeBufferPointer(start: weights, count: count * columns),
-                                 into: UnsafeMutableBufferPointer(start: output, count: batch * count),
-                                 m: batch, n: count, k: columns, transposeB: .transposed)
-            for item in 0..<batch {
-                (y + item * rows + start).update(from: output + item * count, count: count)
-            }
-            start += count
         }
+        try failure.rethrow()
     }
 
     /// The scalar reference twin: y = x·Wᵀ from dequantized rows and f32 activations, summed in f64.

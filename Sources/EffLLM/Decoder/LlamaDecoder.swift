@@ -175,15 +175,26 @@ public final class LlamaDecoder: @unchecked Sendable {
         for (s, span) in spans.enumerated() {
             let keys = UnsafeRawPointer(span.cache.keys[layer]), values = UnsafeRawPointer(span.cache.values[layer])
             if span.count >= GGMLMatrix.gemmBatch && span.cache.precision == .f32 {
-                // A prompt: each head's causal attention as matrix products (the GEMM splits across threads).
-                for head in 0..<c.headCount {
-                    let kvHead = head / c.groupSize
-                    try SequenceKernels.causalAttention(queries: q + span.row * qWidth + head * c.headSize, queryStride: qWidth,
-                                                        keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                                        values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                                        kvStride: c.kvWidth, start: span.start, count: span.count,
-                                                        headSize: c.headSize, scale: scale, out: out + span.row * qWidth + head * c.headSize)
+                // A prompt: each head's causal attention as matrix products, the heads split across threads.
+                let length = span.start + span.count
+                let threads = KernelThreads.useful(for: c.headCount * span.count * length * c.headSize, perThread: 1 << 19)
+                let failure = FirstError()
+                KernelThreads.forEachChunk(total: c.headCount, granularity: 1, threads: threads) { heads in
+                    for head in heads {
+                        let kvHead = head / c.groupSize
+                        do {
+                            try SequenceKernels.causalAttention(
+                                queries: q + span.row * qWidth + head * c.headSize, queryStride: qWidth,
+                                keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                kvStride: c.kvWidth, start: span.start, count: span.count,
+                                headSize: c.headSize, scale: scale, out: out + span.row * qWidth + head * c.headSize)
+                        } catch {
+                            failure.record(error)
+                        }
+                    }
                 }
+                try failure.rethrow()
                 continue
             }
             for t in 0..<span.count {
