@@ -68,13 +68,17 @@ public struct TokenCost: Sendable, Equatable {
     /// One part's cost.
     public subscript(part: Part) -> PartCost { parts.first { $0.part == part }! }
 
-    /// One decode step: a token at position `context` − 1 attending over `context` positions, with its logits.
+    /// One decode step: a token at position `context` − 1 attending over `context` positions, with its logits; with
+    /// `batch` > 1, that many sequences (each with its own cache at the same context) decoded together, as
+    /// `LlamaDecoder.forward(batch:)` runs them: every matrix once on `batch` vectors, attention per sequence.
+    /// `tokens` is then `batch`, so per-token figures share the weight reads among the sequences.
     public static func decode(_ model: LanguageModel, context: Int, cachePrecision: KVCache.Precision = .f32,
-                              format: String? = nil) throws -> TokenCost {
+                              format: String? = nil, batch: Int = 1) throws -> TokenCost {
         guard context >= 1, context <= model.config.contextLength else {
             throw LLMError(.invalidArgument, "context must be within 1...\(model.config.contextLength) (the model's context length), got \(context)")
         }
-        return try forward(model, start: context - 1, count: 1, cachePrecision: cachePrecision, format: format)
+        guard batch >= 1, batch <= 4096 else { throw LLMError(.invalidArgument, "batch must be within 1...4096, got \(batch)") }
+        return try forward(model, start: context - 1, count: 1, cachePrecision: cachePrecision, format: format, sequences: batch)
     }
 
     /// A prompt of `promptTokens` tokens run in one forward pass from an empty cache, with the last row's logits.
@@ -89,9 +93,12 @@ public struct TokenCost: Sendable, Equatable {
     /// `count` tokens at positions start…start+count−1 (what `LlamaDecoder.forward` then `logits` of one row run).
     /// `format` substitutes a weight format for every attention, FFN, embedding and head matrix (bytes and kernels of
     /// that format, same shapes): the cost of the same model re-quantized.
+    /// `sequences` such steps run together (batched decoding): matrices on sequences·count vectors, the rest per
+    /// sequence.
     public static func forward(_ model: LanguageModel, start: Int, count: Int, cachePrecision: KVCache.Precision,
-                               format: String? = nil) throws -> TokenCost {
+                               format: String? = nil, sequences: Int = 1) throws -> TokenCost {
         let c = model.config, w = model.decoder.weights
+        let n = UInt64(sequences)
         let t = UInt64(count), width = UInt64(c.width), ff = UInt64(c.feedForward)
         let qWidth = UInt64(c.headCount * c.headSize), kvWidth = UInt64(c.kvWidth), d = UInt64(c.headSize)
         let heads = UInt64(c.headCount), pairs = UInt64(c.ropeSize / 2), blocks = UInt64(c.blockCount)
@@ -105,8 +112,8 @@ public struct TokenCost: Sendable, Equatable {
         var attention = Work(), context = Work(), ffnWork = Work(), norms = Work()
         var kvRead: UInt64 = 0, kvWritten: UInt64 = 0
         for block in model.blockShapes {
-            for m in block.attention { attention += try matrix(m, batch: count) }
-            for m in block.ffn { ffnWork += try matrix(m, batch: count) }
+            for m in block.attention { attention += try matrix(m, batch: count * sequences) }
+            for m in block.ffn { ffnWork += try matrix(m, batch: count * sequences) }
         }
         // RoPE on q and k of every token, every block.
         var rope = Work()
@@ -115,7 +122,7 @@ public struct TokenCost: Sendable, Equatable {
         rope.add(.f32MultiplyAdd, (heads + UInt64(c.kvHeadCount)) * pairs * 2)
         rope.activationBytesRead = (qWidth + kvWidth) * 4
         rope.activationBytesWritten = (qWidth + kvWidth) * 4
-        attention += rope.scaled(by: t * blocks)
+        attention += rope.scaled(by: t * blocks * n)
 
         // KV store and attention over the cache, per block.
         let precisionBytes = UInt64(cachePrecision == .f32 ? 4 : 2)
@@ -146,18 +153,18 @@ public struct TokenCost: Sendable, Equatable {
             if cachePrecision == .f16 { attend.add(.convert, heads * 2 * visible * d) }
             attend.activationBytesRead = visible * 2 * kvWidth * precisionBytes
         }
-        kvRead = attend.activationBytesRead * blocks
-        kvWritten = store.activationBytesWritten * blocks
+        kvRead = attend.activationBytesRead * blocks * n
+        kvWritten = store.activationBytesWritten * blocks * n
         attend.activationBytesRead += t * qWidth * 4
         attend.activationBytesWritten = t * qWidth * 4
-        context = (store + attend).scaled(by: blocks)
+        context = (store + attend).scaled(by: blocks * n)
 
         // silu(gate)·up.
         var silu = Work()
         for operation in [EffKernels.Operation.f32Transcendental, .f32Add, .f32Divide, .f32Multiply] { silu.add(operation, t * ff) }
         silu.activationBytesRead = 2 * t * ff * 4
         silu.activationBytesWritten = t * ff * 4
-        ffnWork += silu.scaled(by: blocks)
+        ffnWork += silu.scaled(by: blocks * n)
 
         // Two RMS norms and two residual adds per block.
         let norm = rmsNormWork(rows: t, width: width)
@@ -165,18 +172,18 @@ public struct TokenCost: Sendable, Equatable {
         residual.add(.f32Add, t * width)
         residual.activationBytesRead = 2 * t * width * 4
         residual.activationBytesWritten = t * width * 4
-        norms = (norm + norm + residual + residual).scaled(by: blocks)
+        norms = (norm + norm + residual + residual).scaled(by: blocks * n)
 
         // Embedding rows, and the head on the last position.
         var embedding: Work
         let (embeddingShape, headShape) = model.embeddingAndHeadShapes
         if let format {
-            embedding = try MatrixCost.dequantizeWork(format: format, rows: 1, columns: c.width).scaled(by: t)
+            embedding = try MatrixCost.dequantizeWork(format: format, rows: 1, columns: c.width).scaled(by: t * n)
         } else {
             embedding = try MatrixCost.dequantizeWork(format: embeddingShape.formatName, rows: 1, columns: c.width,
-                                                      rowBytes: embeddingShape.byteCount / embeddingShape.rows).scaled(by: t)
+                                                      rowBytes: embeddingShape.byteCount / embeddingShape.rows).scaled(by: t * n)
         }
-        let head = rmsNormWork(rows: 1, width: width) + (try matrix(headShape, batch: 1))
+        let head = rmsNormWork(rows: n, width: width) + (try matrix(headShape, batch: sequences))
 
         var resident = UInt64(4 * c.width * (2 * c.blockCount + 1))  // the f32 norm gains
         for m in model.blockShapes.flatMap({ $0.attention + $0.ffn }) {
@@ -188,15 +195,15 @@ public struct TokenCost: Sendable, Equatable {
                                              byteCount: format == nil ? m.byteCount : nil)
         }
         return TokenCost(
-            tokens: count, context: Int(length), formatName: format ?? model.weightFormatName, cachePrecision: cachePrecision,
+            tokens: count * sequences, context: Int(length), formatName: format ?? model.weightFormatName, cachePrecision: cachePrecision,
             parts: [PartCost(part: .embedding, work: embedding, kvBytesRead: 0, kvBytesWritten: 0),
                     PartCost(part: .attention, work: attention, kvBytesRead: 0, kvBytesWritten: 0),
                     PartCost(part: .kvAttention, work: context, kvBytesRead: kvRead, kvBytesWritten: kvWritten),
                     PartCost(part: .ffn, work: ffnWork, kvBytesRead: 0, kvBytesWritten: 0),
                     PartCost(part: .norms, work: norms, kvBytesRead: 0, kvBytesWritten: 0),
                     PartCost(part: .head, work: head, kvBytesRead: 0, kvBytesWritten: 0)],
-            residentWeightBytes: resident, cacheBytes: length * UInt64(2 * c.blockCount * c.kvWidth) * precisionBytes,
-            activationBufferBytes: t * (3 * width + 2 * qWidth + 2 * kvWidth + 2 * ff) * 4)
+            residentWeightBytes: resident, cacheBytes: n * length * UInt64(2 * c.blockCount * c.kvWidth) * precisionBytes,
+            activationBufferBytes: n * t * (3 * width + 2 * qWidth + 2 * kvWidth + 2 * ff) * 4)
     }
 
     /// `rows` RMS norms of `width`: per row W multiply-adds (squares), 3 divides (÷W, √, 1/) and 1 add (+ε),

@@ -75,12 +75,16 @@ final class TokenCostTests: XCTestCase {
         // silu·mul: 128 values per block, one exp each.
         XCTAssertEqual(cost[.ffn].work[.f32Transcendental], 2 * 128)
         // The head: one Q8_0 row per vocabulary entry on the last position only, also for a prompt.
-        let prompt = try TokenCost.prefill(lm, promptTokens: 16)
+        let t = GGMLMatrix.gemmBatch  // the shortest prompt that takes the GEMM path
+        let prompt = try TokenCost.prefill(lm, promptTokens: t)
         XCTAssertEqual(prompt[.head].work[.int8MultiplyAdd], 512 * 64)
-        XCTAssertEqual(prompt.tokens, 16)
-        // The prompt's attention runs as two GEMMs over the full 16 × 16 rectangle per head (masked entries too).
-        XCTAssertEqual(prompt[.kvAttention].work[.f32MultiplyAdd], 2 * 4 * 2 * 16 * 16 * 16)
-        XCTAssertEqual(prompt[.kvAttention].work[.f32Transcendental], 2 * 4 * (16 * 17 / 2))
+        XCTAssertEqual(prompt.tokens, t)
+        // The prompt's attention runs as two GEMMs over the full t × t rectangle per head (masked entries too).
+        XCTAssertEqual(prompt[.kvAttention].work[.f32MultiplyAdd], UInt64(2 * 4 * 2 * t * t * 16))
+        XCTAssertEqual(prompt[.kvAttention].work[.f32Transcendental], UInt64(2 * 4 * (t * (t + 1) / 2)))
+        // One token fewer: one query at a time, each over the positions it sees.
+        let short = try TokenCost.prefill(lm, promptTokens: t - 1)
+        XCTAssertEqual(short[.kvAttention].work[.f32MultiplyAdd], UInt64(2 * 4 * 2 * ((t - 1) * t / 2) * 16))
     }
 
     func testHypotheticalFormatsSubstituteBytesAndKernels() throws {

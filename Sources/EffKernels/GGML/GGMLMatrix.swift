@@ -113,9 +113,16 @@ public struct GGMLMatrix: @unchecked Sendable {
                         var start = chunk.lowerBound
                         while start < chunk.upperBound {
                             let end = min(start + stride, chunk.upperBound)
-                            for item in 0..<batch {
+                            var item = 0
+                            // Four vectors at a time where a kernel takes four (each weight block unpacked once).
+                            while item + 4 <= batch && fourVectorDots(item: item, codes: c, scales: s, sums: m, rowStart: start,
+                                                                       rowEnd: end, output: y + item * rows, level: level) {
+                                item += 4
+                            }
+                            while item < batch {
                                 rowDots(item: item, x: x, codes: c, scales: s, sums: m, rowStart: start, rowEnd: end,
                                         output: y + item * rows, level: level)
+                                item += 1
                             }
                             start = end
                         }
@@ -123,6 +130,33 @@ public struct GGMLMatrix: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Rows rowStart..<rowEnd for vectors item…item+3 with a four-vector kernel; false where this type and level
+    /// have none (the caller then takes the vectors one at a time).
+    @inline(__always)
+    private func fourVectorDots(item: Int, codes: UnsafeBufferPointer<Int8>, scales: UnsafeBufferPointer<Float>,
+                                sums: UnsafeBufferPointer<Int32>, rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>,
+                                level: InstructionSet) -> Bool {
+        #if arch(x86_64)
+        guard level >= .avx2 else { return false }
+        let blocks = columns / 32
+        let c = codes.baseAddress! + item * columns
+        let s = scales.baseAddress! + item * blocks
+        let m = sums.baseAddress! + item * blocks
+        switch type {
+        case .q8_0: AVX2Kernels.ggmlQ8_0x4(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s,
+                                            rowStart: rowStart, rowEnd: rowEnd, output: output, outputStride: rows)
+        case .q4_0: AVX2Kernels.ggmlQ4_0x4(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                            rowStart: rowStart, rowEnd: rowEnd, output: output, outputStride: rows)
+        case .q4_1: AVX2Kernels.ggmlQ4_1x4(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                            rowStart: rowStart, rowEnd: rowEnd, output: output, outputStride: rows)
+        default: return false
+        }
+        return true
+        #else
+        return false
+        #endif
     }
 
     @inline(__always)
@@ -188,7 +222,7 @@ public struct GGMLMatrix: @unchecked Sendable {
     /// From this many vectors on, `multiply` dequantizes the weights to f32 (in slices of rows that stay in cache)
     /// and runs the blocked f32 GEMM: a prompt's tokens then share each weight read and use the FMA units fully,
     /// instead of one int8 dot product per row and token. Activations stay f32 on this path (no int8 rounding).
-    public static let gemmBatch = 8
+    public static let gemmBatch = 32
 
     /// y = x·Wᵀ through the f32 GEMM, a slice of weight rows at a time (≤ 2 MiB of f32, so it stays in cache).
     /// The slices are split across threads, each thread dequantizing its own and running a single-threaded GEMM

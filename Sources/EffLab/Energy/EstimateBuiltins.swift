@@ -104,9 +104,9 @@ enum EstimateBuiltins {
                              .optional("profile", .string(EnergyProfileRegistry.defaultName)),
                              .optional("prompt_tokens", .number(128)), .optional("gen_tokens", .number(64)),
                              .optional("contexts", .list([])), .optional("formats", .list([])),
-                             .optional("cache", .string("f32"))],
+                             .optional("cache", .string("f32")), .optional("batches", .list([]))],
                 category: "energy",
-                summary: "Estimated energy from exact operation and byte counts priced with a profile, always labelled with its source: per inference for a model (total, compute vs memory, per layer); per token for a language model (prefill and decode at context prompt_tokens and prompt_tokens + gen_tokens, by part; decode at each of `contexts` for each of `formats`).",
+                summary: "Estimated energy from exact operation and byte counts priced with a profile, always labelled with its source: per inference for a model (total, compute vs memory, per layer); per token for a language model (prefill and decode at context prompt_tokens and prompt_tokens + gen_tokens, by part; decode at each of `contexts` for each of `formats`; `batch` sequences decoded together, and decode at context prompt_tokens for each of `batches`).",
                 example: "estimate(mlp([64, 128, 10]), batch: 1).energy") { arguments in
             let profile = try SessionProfiles.resolve(arguments.value("profile"), function: "estimate")
             if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
@@ -118,7 +118,7 @@ enum EstimateBuiltins {
         },
     ]
 
-    /// `estimate(lm, prompt_tokens:, gen_tokens:, contexts:, formats:, cache:)`.
+    /// `estimate(lm, prompt_tokens:, gen_tokens:, contexts:, formats:, cache:, batch:, batches:)`.
     static func languageModelEstimate(_ model: LanguageModel, _ arguments: Arguments, profile: EnergyProfile) throws -> TokenEstimateValue {
         let limit = model.config.contextLength
         let prompt = try arguments.integer("prompt_tokens"), generated = try arguments.integer("gen_tokens")
@@ -126,8 +126,15 @@ enum EstimateBuiltins {
             throw RuntimeError("estimate: prompt_tokens must be within 1...\(limit) (the model's context), got \(prompt)", argument: "prompt_tokens")
         }
         guard generated >= 0 else { throw RuntimeError("estimate: gen_tokens must be ≥ 0, got \(generated)", argument: "gen_tokens") }
-        guard try arguments.integer("batch") == 1 else {
-            throw RuntimeError("estimate: a language model is estimated per token (batch 1)", argument: "batch")
+        let batch = try arguments.integer("batch")
+        guard (1...4096).contains(batch) else {
+            throw RuntimeError("estimate: batch (sequences decoded together) must be within 1...4096, got \(batch)", argument: "batch")
+        }
+        let batches = try arguments.list("batches").map { value -> Int in
+            guard case .number(let n) = value, n == n.rounded(), n >= 1, n <= 4096 else {
+                throw RuntimeError("estimate: batches must be whole numbers within 1...4096, got \(value.display())", argument: "batches")
+            }
+            return Int(n)
         }
         let contexts = try arguments.list("contexts").map { value -> Int in
             guard case .number(let n) = value, n == n.rounded(), n >= 1, n <= Double(limit) else {
@@ -146,6 +153,6 @@ enum EstimateBuiltins {
             throw RuntimeError("estimate: cache must be \"f32\" or \"f16\"", argument: "cache")
         }
         return try TokenEstimateValue.make(model, promptTokens: prompt, generatedTokens: generated, cache: cache, contexts: contexts,
-                                           formats: formats, profile: profile, function: "estimate")
+                                           formats: formats, profile: profile, batch: batch, batches: batches, function: "estimate")
     }
 }

@@ -84,10 +84,18 @@ final class TokenEstimateValue: EffObject {
     let contexts: [Int]
     let formats: [String]
     let byContext: [[TokenEnergy]]  // [context][format]
+    /// Sequences decoded together in the decode phases and `byContext` (each with its own cache).
+    let batch: Int
+    /// Decode J/token at context prompt_tokens against batch size for each format ([batch][format]).
+    let batches: [Int]
+    let byBatch: [[TokenEnergy]]
 
     init(modelName: String, profile: EnergyProfile, caches: CacheHierarchy, promptTokens: Int, generatedTokens: Int,
          prefill: TokenEnergy, decode: TokenEnergy, decodeEnd: TokenEnergy, decodeMean: Double, contexts: [Int],
-         formats: [String], byContext: [[TokenEnergy]]) {
+         formats: [String], byContext: [[TokenEnergy]], batch: Int = 1, batches: [Int] = [], byBatch: [[TokenEnergy]] = []) {
+        self.batch = batch
+        self.batches = batches
+        self.byBatch = byBatch
         self.modelName = modelName
         self.profile = profile
         self.caches = caches
@@ -105,7 +113,7 @@ final class TokenEstimateValue: EffObject {
     /// Costs and prices everything an `estimate(lm, …)` call asks for.
     static func make(_ model: LanguageModel, promptTokens: Int, generatedTokens: Int, cache: KVCache.Precision,
                      contexts: [Int], formats: [String], profile: EnergyProfile, caches: CacheHierarchy = .detect(),
-                     function: String) throws -> TokenEstimateValue {
+                     batch: Int = 1, batches: [Int] = [], function: String) throws -> TokenEstimateValue {
         let estimator = EnergyEstimator(profile: profile, caches: caches)
         let limit = model.config.contextLength
         guard promptTokens + generatedTokens <= limit else {
@@ -119,23 +127,31 @@ final class TokenEstimateValue: EffObject {
                 var mean = 0.0
                 if generatedTokens > 0 {
                     for context in (promptTokens + 1)...end {
-                        mean += try price(TokenCost.decode(model, context: context, cachePrecision: cache)).perToken
+                        mean += try price(TokenCost.decode(model, context: context, cachePrecision: cache, batch: batch)).perToken
                     }
                     mean /= Double(generatedTokens)
                 }
+                func substitute(_ format: String) -> String? {
+                    format.lowercased() == model.weightFormatName.lowercased() ? nil : format
+                }
                 let byContext = try contexts.map { context in
                     try formats.map { format in
-                        try price(TokenCost.decode(model, context: context, cachePrecision: cache,
-                                                   format: format.lowercased() == model.weightFormatName.lowercased() ? nil : format))
+                        try price(TokenCost.decode(model, context: context, cachePrecision: cache, format: substitute(format), batch: batch))
+                    }
+                }
+                let byBatch = try batches.map { size in
+                    try formats.map { format in
+                        try price(TokenCost.decode(model, context: promptTokens, cachePrecision: cache, format: substitute(format), batch: size))
                     }
                 }
                 return TokenEstimateValue(
                     modelName: model.name, profile: profile, caches: caches, promptTokens: promptTokens,
                     generatedTokens: generatedTokens,
                     prefill: try price(TokenCost.prefill(model, promptTokens: promptTokens, cachePrecision: cache)),
-                    decode: try price(TokenCost.decode(model, context: promptTokens, cachePrecision: cache)),
-                    decodeEnd: try price(TokenCost.decode(model, context: max(end, 1), cachePrecision: cache)),
-                    decodeMean: mean, contexts: contexts, formats: formats, byContext: byContext)
+                    decode: try price(TokenCost.decode(model, context: promptTokens, cachePrecision: cache, batch: batch)),
+                    decodeEnd: try price(TokenCost.decode(model, context: max(end, 1), cachePrecision: cache, batch: batch)),
+                    decodeMean: mean, contexts: contexts, formats: formats, byContext: byContext,
+                    batch: batch, batches: batches, byBatch: byBatch)
             } catch let error as EnergyProfileError {
                 throw RuntimeError("\(function): \(error.message)", argument: "profile")
             }
@@ -177,14 +193,21 @@ final class TokenEstimateValue: EffObject {
         }
     }
 
+    /// {batch, <format>: J/token, …}: decode energy per token at context prompt_tokens against batch size.
+    var byBatchRecords: [Record] {
+        zip(batches, byBatch).map { size, row in
+            Record([("batch", .number(Double(size)))] + zip(formats, row).map { ($0.lowercased(), joules($1.perToken)) })
+        }
+    }
+
     func display(_ context: DisplayContext) -> String {
         func j(_ value: Double) -> String { joules(value).text(context) }
         func pad(_ text: String, _ n: Int) -> String { text.padding(toLength: max(n, text.count), withPad: " ", startingAt: 0) }
         func row(_ cells: [String], _ widths: [Int]) -> String {
             "  " + zip(cells, widths).map { pad($0, $1) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        var lines = ["estimate \(modelName), \(decode.cost.formatName) weights, \(decode.cost.cachePrecision.rawValue) KV cache: "
-                     + "energy per token [\(sourceLabel)]"]
+        var lines = ["estimate \(modelName), \(decode.cost.formatName) weights, \(decode.cost.cachePrecision.rawValue) KV cache"
+                     + (batch > 1 ? ", decode batch \(batch)" : "") + ": energy per token [\(sourceLabel)]"]
         let names = ["prefill \(promptTokens)", "decode @\(decode.cost.context)", "decode @\(decodeEnd.cost.context)"]
         let widths = [max(14, names.map(\.count).max()!), 10, 10, 10, 8]
         lines.append(row(["phase", "per token", "compute", "memory", "memory %"], widths))
@@ -207,12 +230,19 @@ final class TokenEstimateValue: EffObject {
                 lines.append(row(["\(c)"] + energies.map { j($0.perToken) }, formatWidths))
             }
         }
+        if !batches.isEmpty {
+            let formatWidths = [14] + formats.map { _ in 10 }
+            lines.append(row(["decode batch"] + formats.map { $0.lowercased() }, formatWidths))
+            for (size, energies) in zip(batches, byBatch) {
+                lines.append(row(["\(size)"] + energies.map { j($0.perToken) }, formatWidths))
+            }
+        }
         if !prefill.assumptions.isEmpty { lines.append("  assumptions: " + prefill.assumptions.joined(separator: "; ")) }
         return lines.flatMap { EnergyLabels.wrap($0, width: context.width, indent: "      ") }.joined(separator: "\n")
     }
 
     static let fields = ["model", "format", "cache", "profile", "source", "prompt_tokens", "gen_tokens", "prefill", "decode",
-                         "decode_end", "decode_mean", "phases", "breakdown", "by_context", "weights_level",
+                         "decode_end", "decode_mean", "phases", "breakdown", "by_context", "batch", "by_batch", "weights_level",
                          "activations_level", "caches", "assumptions"]
     var fieldNames: [String] { Self.fields }
 
@@ -232,6 +262,8 @@ final class TokenEstimateValue: EffObject {
         case "phases": return LabTables.make(phaseRecords)
         case "breakdown": return LabTables.make(breakdownRecords)
         case "by_context": return LabTables.make(byContextRecords)
+        case "batch": return .number(Double(batch))
+        case "by_batch": return LabTables.make(byBatchRecords)
         case "weights_level": return .string(decode.weightsLevel.rawValue)
         case "activations_level": return .string(decode.activationsLevel.rawValue)
         case "caches": return .string("\(caches)")
