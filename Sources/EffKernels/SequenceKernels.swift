@@ -114,15 +114,42 @@ public enum SequenceKernels {
                                        values: UnsafePointer<Float>, kvStride: Int, start: Int, count: Int,
                                        headSize: Int, scale: Float, out: UnsafeMutablePointer<Float>) throws {
         let length = start + count
-        // Contiguous copies of this head's slices. // q: (count, d); k, v: (length, d); scores: (count, length)
-        var q = [Float](repeating: 0, count: count * headSize)
+        // Contiguous copies of this head's slices. // k, v: (length, d)
         var k = [Float](repeating: 0, count: length * headSize), v = k
-        var scores = [Float](repeating: 0, count: count * length)
-        var result = [Float](repeating: 0, count: count * headSize)
-        for t in 0..<count { for c in 0..<headSize { q[t * headSize + c] = queries[t * queryStride + c] * scale } }
         for p in 0..<length {
             for c in 0..<headSize { k[p * headSize + c] = keys[p * kvStride + c]; v[p * headSize + c] = values[p * kvStride + c] }
         }
+        try causalAttention(queries: queries, queryStride: queryStride, contiguousKeys: k, contiguousValues: v, start: start,
+                            count: count, headSize: headSize, scale: scale, out: out)
+    }
+
+    /// `causalAttention` over an f16 cache (IEEE half bits): keys and values are widened to f32 as they are copied,
+    /// so a prompt over an f16 cache runs at GEMM speed too. keys, values: (start+count, kvStride) f16 bits.
+    public static func causalAttention(queries: UnsafePointer<Float>, queryStride: Int, halfKeys keys: UnsafePointer<UInt16>,
+                                       halfValues values: UnsafePointer<UInt16>, kvStride: Int, start: Int, count: Int,
+                                       headSize: Int, scale: Float, out: UnsafeMutablePointer<Float>) throws {
+        let length = start + count
+        var k = [Float](repeating: 0, count: length * headSize), v = k  // (length, d)
+        for p in 0..<length {
+            for c in 0..<headSize {
+                k[p * headSize + c] = HalfPrecision.float(fromHalf: keys[p * kvStride + c])
+                v[p * headSize + c] = HalfPrecision.float(fromHalf: values[p * kvStride + c])
+            }
+        }
+        try causalAttention(queries: queries, queryStride: queryStride, contiguousKeys: k, contiguousValues: v, start: start,
+                            count: count, headSize: headSize, scale: scale, out: out)
+    }
+
+    /// The three matrix steps over contiguous keys and values. k, v: (start+count, headSize).
+    private static func causalAttention(queries: UnsafePointer<Float>, queryStride: Int, contiguousKeys k: [Float],
+                                        contiguousValues v: [Float], start: Int, count: Int, headSize: Int, scale: Float,
+                                        out: UnsafeMutablePointer<Float>) throws {
+        let length = start + count
+        // q: (count, d); scores: (count, length); result: (count, d)
+        var q = [Float](repeating: 0, count: count * headSize)
+        var scores = [Float](repeating: 0, count: count * length)
+        var result = [Float](repeating: 0, count: count * headSize)
+        for t in 0..<count { for c in 0..<headSize { q[t * headSize + c] = queries[t * queryStride + c] * scale } }
         try q.withUnsafeBufferPointer { qb in
             try k.withUnsafeBufferPointer { kb in
                 try scores.withUnsafeMutableBufferPointer { sb in

@@ -14,12 +14,13 @@ import EffKernels
 /// - attention: the q, k, v, o matrices on T vectors (`Kernels.work(_:rows:columns:batch:)`: int8 dot products below
 ///   `GGMLMatrix.gemmBatch` vectors, dequantize + f32 GEMM from it on) and RoPE: per token, for q and for k, 2R+1
 ///   transcendentals (cos, sin, pow) and 2R multiplies, and per head and pair 2 multiplies + 2 multiply-adds.
-/// - context: storing k, v in the KV cache and attention over it. Decode (T < 8, or an f16 cache), per token and
+/// - context: storing k, v in the KV cache and attention over it. Decode and short prompts (T < `GGMLMatrix.gemmBatch`), per token and
 ///   query head over L = s+t+1 positions: L·d multiply-adds (q·k), L multiplies (scale), L compares, L
 ///   transcendentals and 2L adds (softmax), 1 divide, L multiplies (normalize), L·d multiply-adds (p·v); an f16 cache
-///   adds 2·L·d conversions and 2·Hk·d per stored position. Prompts (T ≥ 8, f32 cache), per head: T·d multiplies
+///   adds 2·L·d conversions and 2·Hk·d per stored position. Prompts (T ≥ `GGMLMatrix.gemmBatch` = 32), per head: T·d multiplies
 ///   (scale q), two GEMMs over the whole T × (s+T) rectangle (2·T·(s+T)·d multiply-adds, masked entries included, as
-///   the kernel computes them) and the softmax over the visible L = s+t+1 entries of each row.
+///   the kernel computes them) and the softmax over the visible L = s+t+1 entries of each row; an f16 cache adds
+///   2·(s+T)·d conversions (keys and values widened as they are copied for the GEMMs).
 ///   KV bytes: each layer's cached keys and values are read once per token (decode) or once per prompt (the query
 ///   heads of a group share them: unique bytes are counted), k and v written once, at the cache's precision.
 /// - ffn: gate, up, down matrices and silu(g)·u (1 transcendental, 1 add, 1 divide, 1 multiply per value).
@@ -131,7 +132,9 @@ public struct TokenCost: Sendable, Equatable {
         store.activationBytesRead = t * 2 * kvWidth * 4
         store.activationBytesWritten = t * 2 * kvWidth * precisionBytes
         var attend = Work()
-        if count >= GGMLMatrix.gemmBatch && cachePrecision == .f32 {
+        if count >= GGMLMatrix.gemmBatch {
+            // An f16 cache is widened to f32 as each head's keys and values are copied for the GEMMs.
+            if cachePrecision == .f16 { attend.add(.convert, heads * 2 * length * d) }
             attend.add(.f32Multiply, heads * t * d)
             attend.add(.f32MultiplyAdd, heads * 2 * t * length * d)
             // Softmax over the visible entries: Σ_t (s+t+1) = T·s + T(T+1)/2 per head.

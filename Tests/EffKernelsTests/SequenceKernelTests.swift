@@ -1,4 +1,5 @@
 import EffKernels
+import EffNumerics
 import XCTest
 
 /// The sequence kernels against their scalar twins (`ReferenceSequenceKernels`, f64), with named error budgets.
@@ -68,6 +69,35 @@ final class SequenceKernelTests: XCTestCase {
                     SequenceKernels.attend(query: q.baseAddress! + t * stride, keys: k.baseAddress!, values: v.baseAddress!,
                                            length: start + t + 1, stride: stride, headSize: headSize, scale: 0.125,
                                            scores: s.baseAddress!, out: out.baseAddress! + t * stride)
+                }
+            } }
+        } } }
+        for t in 0..<count { for c in 0..<headSize {
+            XCTAssertEqual(batched[t * stride + c], single[t * stride + c], accuracy: Self.attentionBudget, "query \(t), value \(c)")
+        } }
+    }
+
+    /// Over an f16 cache the prompt path widens keys and values as it copies them: the same numbers as `attendHalf`
+    /// query by query, within the same budget.
+    func testCausalAttentionOverAHalfCacheEqualsAttendHalfPerQuery() throws {
+        var random = Random(state: 5)
+        let headSize = 64, stride = 192, start = 5, count = 12, length = start + count
+        let queries = random.values(count * stride)
+        let keys = random.values(length * stride).map { HalfPrecision.halfBits($0) }
+        let values = random.values(length * stride).map { HalfPrecision.halfBits($0) }
+        var batched = [Float](repeating: 0, count: count * stride), single = batched
+        var scores = [Float](repeating: 0, count: length)
+        try queries.withUnsafeBufferPointer { q in try keys.withUnsafeBufferPointer { k in try values.withUnsafeBufferPointer { v in
+            try batched.withUnsafeMutableBufferPointer { out in
+                try SequenceKernels.causalAttention(queries: q.baseAddress!, queryStride: stride, halfKeys: k.baseAddress!,
+                                                    halfValues: v.baseAddress!, kvStride: stride, start: start, count: count,
+                                                    headSize: headSize, scale: 0.125, out: out.baseAddress!)
+            }
+            single.withUnsafeMutableBufferPointer { out in scores.withUnsafeMutableBufferPointer { s in
+                for t in 0..<count {
+                    SequenceKernels.attendHalf(query: q.baseAddress! + t * stride, keys: k.baseAddress!, values: v.baseAddress!,
+                                               length: start + t + 1, stride: stride, headSize: headSize, scale: 0.125,
+                                               scores: s.baseAddress!, out: out.baseAddress! + t * stride)
                 }
             } }
         } } }

@@ -174,7 +174,7 @@ public final class LlamaDecoder: @unchecked Sendable {
         var work = 0
         for (s, span) in spans.enumerated() {
             let keys = UnsafeRawPointer(span.cache.keys[layer]), values = UnsafeRawPointer(span.cache.values[layer])
-            if span.count >= GGMLMatrix.gemmBatch && span.cache.precision == .f32 {
+            if span.count >= GGMLMatrix.gemmBatch {
                 // A prompt: each head's causal attention as matrix products, the heads split across threads.
                 let length = span.start + span.count
                 let threads = KernelThreads.useful(for: c.headCount * span.count * length * c.headSize, perThread: 1 << 19)
@@ -182,13 +182,24 @@ public final class LlamaDecoder: @unchecked Sendable {
                 KernelThreads.forEachChunk(total: c.headCount, granularity: 1, threads: threads) { heads in
                     for head in heads {
                         let kvHead = head / c.groupSize
+                        let query = q + span.row * qWidth + head * c.headSize, result = out + span.row * qWidth + head * c.headSize
                         do {
-                            try SequenceKernels.causalAttention(
-                                queries: q + span.row * qWidth + head * c.headSize, queryStride: qWidth,
-                                keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                kvStride: c.kvWidth, start: span.start, count: span.count,
-                                headSize: c.headSize, scale: scale, out: out + span.row * qWidth + head * c.headSize)
+                            switch span.cache.precision {
+                            case .f32:
+                                try SequenceKernels.causalAttention(
+                                    queries: query, queryStride: qWidth,
+                                    keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                    values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
+                                    kvStride: c.kvWidth, start: span.start, count: span.count,
+                                    headSize: c.headSize, scale: scale, out: result)
+                            case .f16:
+                                try SequenceKernels.causalAttention(
+                                    queries: query, queryStride: qWidth,
+                                    halfKeys: keys.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
+                                    halfValues: values.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
+                                    kvStride: c.kvWidth, start: span.start, count: span.count,
+                                    headSize: c.headSize, scale: scale, out: result)
+                            }
                         } catch {
                             failure.record(error)
                         }
