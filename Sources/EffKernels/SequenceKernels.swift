@@ -144,38 +144,69 @@ public enum SequenceKernels {
     private static func causalAttention(queries: UnsafePointer<Float>, queryStride: Int, contiguousKeys k: [Float],
                                         contiguousValues v: [Float], start: Int, count: Int, headSize: Int, scale: Float,
                                         out: UnsafeMutablePointer<Float>) throws {
-        let length = start + count
-        // q: (count, d); scores: (count, length); result: (count, d)
-        var q = [Float](repeating: 0, count: count * headSize)
-        var scores = [Float](repeating: 0, count: count * length)
-        var result = [Float](repeating: 0, count: count * headSize)
-        for t in 0..<count { for c in 0..<headSize { q[t * headSize + c] = queries[t * queryStride + c] * scale } }
-        try q.withUnsafeBufferPointer { qb in
-            try k.withUnsafeBufferPointer { kb in
-                try scores.withUnsafeMutableBufferPointer { sb in
-                    _ = try Kernels.multiply(qb, kb, into: sb, m: count, n: length, k: headSize, transposeB: .transposed)
-                }
-            }
-        }
-        for t in 0..<count {
-            let visible = start + t + 1
-            let row = t * length
-            var largest = -Float.infinity
-            for p in 0..<visible { largest = max(largest, scores[row + p]) }
-            var total: Float = 0
-            for p in 0..<visible { let e = exp(scores[row + p] - largest); scores[row + p] = e; total += e }
-            let inverse = 1 / total
-            for p in 0..<visible { scores[row + p] *= inverse }
-            for p in visible..<length { scores[row + p] = 0 }
-        }
-        try scores.withUnsafeBufferPointer { sb in
+        // Tiles of `attentionTile` queries: a tile's scores span only the positions its last query sees, so the
+        // masked triangle beyond it is never computed and the scores take tile × length floats, not count × length.
+        let tile = min(attentionTile, count)
+        var q = [Float](repeating: 0, count: tile * headSize)              // (rows, d), scaled
+        var scores = [Float](repeating: 0, count: tile * (start + count))  // (rows, visible)
+        var result = [Float](repeating: 0, count: tile * headSize)         // (rows, d)
+        try k.withUnsafeBufferPointer { kb in
             try v.withUnsafeBufferPointer { vb in
-                try result.withUnsafeMutableBufferPointer { rb in
-                    _ = try Kernels.multiply(sb, vb, into: rb, m: count, n: headSize, k: length)
+                var t0 = 0
+                while t0 < count {
+                    let rows = min(tile, count - t0)
+                    let visible = start + t0 + rows  // positions the tile's last query sees
+                    for t in 0..<rows {
+                        for c in 0..<headSize { q[t * headSize + c] = queries[(t0 + t) * queryStride + c] * scale }
+                    }
+                    try q.withUnsafeBufferPointer { qb in
+                        try scores.withUnsafeMutableBufferPointer { sb in
+                            _ = try Kernels.multiply(UnsafeBufferPointer(rebasing: qb[0..<(rows * headSize)]),
+                                                     UnsafeBufferPointer(rebasing: kb[0..<(visible * headSize)]),
+                                                     into: UnsafeMutableBufferPointer(rebasing: sb[0..<(rows * visible)]),
+                                                     m: rows, n: visible, k: headSize, transposeB: .transposed)
+                        }
+                    }
+                    for t in 0..<rows {
+                        let seen = start + t0 + t + 1
+                        let row = t * visible
+                        var largest = -Float.infinity
+                        for p in 0..<seen { largest = max(largest, scores[row + p]) }
+                        var total: Float = 0
+                        for p in 0..<seen { let e = exp(scores[row + p] - largest); scores[row + p] = e; total += e }
+                        let inverse = 1 / total
+                        for p in 0..<seen { scores[row + p] *= inverse }
+                        for p in seen..<visible { scores[row + p] = 0 }
+                    }
+                    try scores.withUnsafeBufferPointer { sb in
+                        try result.withUnsafeMutableBufferPointer { rb in
+                            _ = try Kernels.multiply(UnsafeBufferPointer(rebasing: sb[0..<(rows * visible)]),
+                                                     UnsafeBufferPointer(rebasing: vb[0..<(visible * headSize)]),
+                                                     into: UnsafeMutableBufferPointer(rebasing: rb[0..<(rows * headSize)]),
+                                                     m: rows, n: headSize, k: visible)
+                        }
+                    }
+                    for t in 0..<rows { for c in 0..<headSize { out[(t0 + t) * queryStride + c] = result[t * headSize + c] } }
+                    t0 += rows
                 }
             }
         }
-        for t in 0..<count { for c in 0..<headSize { out[t * queryStride + c] = result[t * headSize + c] } }
+    }
+
+    /// Queries per tile of `causalAttention`.
+    public static let attentionTile = 64
+
+    /// Multiply-adds of `causalAttention` for one head: per tile, two GEMMs over rows × (positions its last query
+    /// sees) × headSize (the masked entries inside a tile included, as the kernel computes them).
+    public static func causalAttentionMultiplyAdds(start: Int, count: Int, headSize: Int) -> Int {
+        var total = 0, t0 = 0
+        let tile = min(attentionTile, max(count, 1))
+        while t0 < count {
+            let rows = min(tile, count - t0)
+            total += 2 * rows * (start + t0 + rows) * headSize
+            t0 += rows
+        }
+        return total
     }
 
     /// gate[i] = silu(gate[i]) · up[i] (SwiGLU), in place over `count` values.

@@ -18,8 +18,8 @@ import EffKernels
 ///   query head over L = s+t+1 positions: L·d multiply-adds (q·k), L multiplies (scale), L compares, L
 ///   transcendentals and 2L adds (softmax), 1 divide, L multiplies (normalize), L·d multiply-adds (p·v); an f16 cache
 ///   adds 2·L·d conversions and 2·Hk·d per stored position. Prompts (T ≥ `GGMLMatrix.gemmBatch` = 32), per head: T·d multiplies
-///   (scale q), two GEMMs over the whole T × (s+T) rectangle (2·T·(s+T)·d multiply-adds, masked entries included, as
-///   the kernel computes them) and the softmax over the visible L = s+t+1 entries of each row; an f16 cache adds
+///   (scale q), two GEMMs per tile of 64 queries over the positions the tile's last query sees
+///   (`SequenceKernels.causalAttentionMultiplyAdds`; masked entries inside a tile included, as the kernel computes them) and the softmax over the visible L = s+t+1 entries of each row; an f16 cache adds
 ///   2·(s+T)·d conversions (keys and values widened as they are copied for the GEMMs).
 ///   KV bytes: each layer's cached keys and values are read once per token (decode) or once per prompt (the query
 ///   heads of a group share them: unique bytes are counted), k and v written once, at the cache's precision.
@@ -136,7 +136,7 @@ public struct TokenCost: Sendable, Equatable {
             // An f16 cache is widened to f32 as each head's keys and values are copied for the GEMMs.
             if cachePrecision == .f16 { attend.add(.convert, heads * 2 * length * d) }
             attend.add(.f32Multiply, heads * t * d)
-            attend.add(.f32MultiplyAdd, heads * 2 * t * length * d)
+            attend.add(.f32MultiplyAdd, heads * UInt64(SequenceKernels.causalAttentionMultiplyAdds(start: start, count: count, headSize: c.headSize)))
             // Softmax over the visible entries: Σ_t (s+t+1) = T·s + T(T+1)/2 per head.
             let visible = t * UInt64(start) + t * (t + 1) / 2
             attend.add(.f32Compare, heads * visible)

@@ -54,7 +54,10 @@ final class SequenceKernelTests: XCTestCase {
     /// The prompt path (three matrix steps) equals one `attend` per query, for a cache that already holds positions.
     func testCausalAttentionEqualsAttendPerQuery() throws {
         var random = Random(state: 3)
-        let headSize = 64, stride = 192, start = 7, count = 20, length = start + count
+        // 100 queries: two tiles of `attentionTile` (64 and 36), the second over more positions than the first.
+        let headSize = 64, stride = 192, start = 7, count = 100, length = start + count
+        XCTAssertEqual(SequenceKernels.causalAttentionMultiplyAdds(start: start, count: count, headSize: headSize),
+                       2 * (64 * (7 + 64) + 36 * (7 + 100)) * 64)
         let queries = random.values(count * stride), keys = random.values(length * stride), values = random.values(length * stride)
         var batched = [Float](repeating: 0, count: count * stride), single = batched
         var scores = [Float](repeating: 0, count: length)

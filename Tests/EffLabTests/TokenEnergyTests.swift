@@ -123,9 +123,11 @@ final class TokenEnergyTests: XCTestCase {
         let priced = try TokenEnergy.price(TokenCost.prefill(lm, promptTokens: 128), estimator: estimator)
         // 128 tokens of activation buffers (3.2 MB) live in L3; weights and the cache in DRAM.
         XCTAssertEqual(priced.activationsLevel, .l3)
-        // kv_attention as two GEMMs over the 128 × 128 rectangle per head, softmax over the 128·129/2 visible entries.
+        // kv_attention in two tiles of 64 queries per head, two GEMMs each over the positions the tile's last query
+        // sees (64 × 64, then 64 × 128), softmax over the 128·129/2 visible entries.
         let visible = p * (p + 1) / 2
-        let attend: [EffKernels.Operation: Double] = [.f32Multiply: H * p * d + H * visible, .f32MultiplyAdd: H * 2 * p * p * d,
+        let attend: [EffKernels.Operation: Double] = [.f32Multiply: H * p * d + H * visible,
+                                                       .f32MultiplyAdd: H * 2 * (64 * 64 + 64 * 128) * d,
                                                        .f32Compare: H * visible, .f32Transcendental: H * visible,
                                                        .f32Add: H * 2 * visible, .f32Divide: H * p]
         let kv = compute(scaled(attend, B))
