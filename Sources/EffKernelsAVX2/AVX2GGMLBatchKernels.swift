@@ -24,32 +24,48 @@ extension AVX2Kernels {
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(scale), acc)
     }
 
+    /// acc_i += (Σ unsigned codes · activation codes of vector i) · scale_i for the four vectors.
+    @inline(__always)
+    private static func accumulateFour(_ q: __m256i, _ a0: __m256i, _ a1: __m256i, _ a2: __m256i, _ a3: __m256i,
+                                       _ scales: SIMD4<Float>, _ acc: inout (__m256, __m256, __m256, __m256)) {
+        accumulate(dotUnsignedSigned(q, a0), scales[0], &acc.0)
+        accumulate(dotUnsignedSigned(q, a1), scales[1], &acc.1)
+        accumulate(dotUnsignedSigned(q, a2), scales[2], &acc.2)
+        accumulate(dotUnsignedSigned(q, a3), scales[3], &acc.3)
+    }
+
+    /// output[i·stride + r] = Σ lanes of acc_i + offset_i for the four vectors.
+    @inline(__always)
+    private static func store(_ acc: (__m256, __m256, __m256, __m256), plus offsets: SIMD4<Float>, row r: Int,
+                              _ output: UnsafeMutablePointer<Float>, stride: Int) {
+        output[r] = sum(acc.0) + offsets[0]
+        output[stride &+ r] = sum(acc.1) + offsets[1]
+        output[2 &* stride &+ r] = sum(acc.2) + offsets[2]
+        output[3 &* stride &+ r] = sum(acc.3) + offsets[3]
+    }
+
+    /// The four vectors' activation sums of block `b`.
+    @inline(__always)
+    private static func sums(_ xSums: UnsafePointer<Int32>, blocks: Int, _ b: Int) -> SIMD4<Float> {
+        SIMD4(Float(xSums[b]), Float(xSums[b &+ blocks]), Float(xSums[b &+ 2 &* blocks]), Float(xSums[b &+ 3 &* blocks]))
+    }
+
     public static func ggmlQ4_1x4(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
                                   xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                   rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         for r in rowStart..<rowEnd {
             let w = rows + r &* rowBytes
-            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
+            var acc = (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())
             var offsets = SIMD4<Float>()
             for b in 0..<blocks {
                 let block = w + b &* 20
                 if b & 3 == 0 { eff_prefetch(block + 2 &* rowBytes) }
                 let x = activations(xCodes, xScales, blocks: blocks, b)
-                let q = expandNibbles(block + 4)
-                let d = halfAt(block), m = halfAt(block + 2)
-                let sums = SIMD4(Float(xSums[b]), Float(xSums[b &+ blocks]), Float(xSums[b &+ 2 &* blocks]),
-                                 Float(xSums[b &+ 3 &* blocks]))
-                let scales = x.s * d
-                accumulate(dotUnsignedSigned(q, x.a0), scales[0], &c0)
-                accumulate(dotUnsignedSigned(q, x.a1), scales[1], &c1)
-                accumulate(dotUnsignedSigned(q, x.a2), scales[2], &c2)
-                accumulate(dotUnsignedSigned(q, x.a3), scales[3], &c3)
-                offsets += x.s * sums * m
+                accumulateFour(expandNibbles(block + 4), x.a0, x.a1, x.a2, x.a3, x.s * halfAt(block), &acc)
+                // w = q·d + m: m·d_x·Σ codes per block.
+                offsets += x.s * sums(xSums, blocks: blocks, b) * halfAt(block + 2)
             }
-            output[r] = sum(c0) + offsets[0]
-            output[outputStride &+ r] = sum(c1) + offsets[1]
-            output[2 &* outputStride &+ r] = sum(c2) + offsets[2]
-            output[3 &* outputStride &+ r] = sum(c3) + offsets[3]
+            store(acc, plus: offsets, row: r, output, stride: outputStride)
         }
     }
 
@@ -58,26 +74,18 @@ extension AVX2Kernels {
                                   rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         for r in rowStart..<rowEnd {
             let w = rows + r &* rowBytes
-            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
+            var acc = (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())
             var offsets = SIMD4<Float>()
             for b in 0..<blocks {
                 let block = w + b &* 18
                 if b & 3 == 0 { eff_prefetch(block + 2 &* rowBytes) }
                 let x = activations(xCodes, xScales, blocks: blocks, b)
-                let q = expandNibbles(block + 2)
                 let scales = x.s * halfAt(block)
-                accumulate(dotUnsignedSigned(q, x.a0), scales[0], &c0)
-                accumulate(dotUnsignedSigned(q, x.a1), scales[1], &c1)
-                accumulate(dotUnsignedSigned(q, x.a2), scales[2], &c2)
-                accumulate(dotUnsignedSigned(q, x.a3), scales[3], &c3)
+                accumulateFour(expandNibbles(block + 2), x.a0, x.a1, x.a2, x.a3, scales, &acc)
                 // w = (q − 8)·d: the −8 comes out of the unsigned codes' sum.
-                offsets += scales * SIMD4(Float(xSums[b]), Float(xSums[b &+ blocks]), Float(xSums[b &+ 2 &* blocks]),
-                                          Float(xSums[b &+ 3 &* blocks]))
+                offsets -= 8 * scales * sums(xSums, blocks: blocks, b)
             }
-            output[r] = sum(c0) - 8 * offsets[0]
-            output[outputStride &+ r] = sum(c1) - 8 * offsets[1]
-            output[2 &* outputStride &+ r] = sum(c2) - 8 * offsets[2]
-            output[3 &* outputStride &+ r] = sum(c3) - 8 * offsets[3]
+            store(acc, plus: offsets, row: r, output, stride: outputStride)
         }
     }
 
@@ -86,24 +94,17 @@ extension AVX2Kernels {
                                   rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         for r in rowStart..<rowEnd {
             let w = rows + r &* rowBytes
-            var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
+            var acc = (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())
             for b in 0..<blocks {
                 let block = w + b &* 34
                 if b & 1 == 0 { eff_prefetch(block + 2 &* rowBytes) }
                 let x = activations(xCodes, xScales, blocks: blocks, b)
                 let q = load256(block + 2)
                 // |w| once, then each vector takes w's signs.
-                let magnitude = _mm256_sign_epi8(q, q)
-                let scales = x.s * halfAt(block)
-                accumulate(dotUnsignedSigned(magnitude, _mm256_sign_epi8(x.a0, q)), scales[0], &c0)
-                accumulate(dotUnsignedSigned(magnitude, _mm256_sign_epi8(x.a1, q)), scales[1], &c1)
-                accumulate(dotUnsignedSigned(magnitude, _mm256_sign_epi8(x.a2, q)), scales[2], &c2)
-                accumulate(dotUnsignedSigned(magnitude, _mm256_sign_epi8(x.a3, q)), scales[3], &c3)
+                accumulateFour(_mm256_sign_epi8(q, q), _mm256_sign_epi8(x.a0, q), _mm256_sign_epi8(x.a1, q),
+                               _mm256_sign_epi8(x.a2, q), _mm256_sign_epi8(x.a3, q), x.s * halfAt(block), &acc)
             }
-            output[r] = sum(c0)
-            output[outputStride &+ r] = sum(c1)
-            output[2 &* outputStride &+ r] = sum(c2)
-            output[3 &* outputStride &+ r] = sum(c3)
+            store(acc, plus: SIMD4<Float>(), row: r, output, stride: outputStride)
         }
     }
 }
