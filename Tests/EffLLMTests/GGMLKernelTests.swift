@@ -152,4 +152,42 @@ final class GGMLKernelTests: XCTestCase {
             }
         }
     }
+
+    /// Matrices sharing an input, multiplied in one hand-off (activations quantized once, rows of all the matrices
+    /// split across threads at whole strides), give exactly what each gives alone.
+    func testAGroupOfMatricesEqualsEachAlone() throws {
+        let columns = Self.columns, batch = Self.batch
+        let x = Self.randomActivations(seed: 11)
+        let shapes: [(GGMLType, Int)] = [(.q4_1, 37), (.q8_0, 20), (.f16, 5), (.q4_0, 64)]
+        var storages: [UnsafeMutableRawPointer] = []
+        defer { for s in storages { s.deallocate() } }
+        let matrices = try shapes.enumerated().map { index, shape -> GGMLMatrix in
+            let bytes = Self.randomMatrix(shape.0, rows: shape.1, columns: columns, seed: 500 + UInt64(index))
+            let storage = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
+            storages.append(storage)
+            bytes.withUnsafeBytes { storage.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            return try GGMLMatrix(type: shape.0, data: storage, rows: shape.1, columns: columns)
+        }
+        let saved = KernelThreads.count
+        defer { KernelThreads.count = saved }
+        for threads in [1, 2, 3] {
+            KernelThreads.count = threads
+            var alone = matrices.map { [Float](repeating: .nan, count: batch * $0.rows) }
+            var together = alone
+            try x.withUnsafeBufferPointer { xs in
+                for i in matrices.indices {
+                    try alone[i].withUnsafeMutableBufferPointer { try matrices[i].multiply(xs.baseAddress!, batch: batch, into: $0.baseAddress!) }
+                }
+                let outputs = together.indices.map { i in together[i].withUnsafeMutableBufferPointer { $0.baseAddress! } }
+                try GGMLMatrix.multiply(Array(zip(matrices, outputs)).map { (matrix: $0.0, output: $0.1) }, xs.baseAddress!, batch: batch)
+            }
+            for i in matrices.indices {
+                XCTAssertEqual(together[i], alone[i], "\(matrices[i].type.name) with \(threads) threads")
+            }
+        }
+        XCTAssertThrowsError(try GGMLMatrix.multiply([(matrix: matrices[0], output: UnsafeMutablePointer<Float>.allocate(capacity: 1)),
+                                                      (matrix: try GGMLMatrix(type: .f32, data: storages[0], rows: 1, columns: 32),
+                                                       output: UnsafeMutablePointer<Float>.allocate(capacity: 1))],
+                                                     UnsafePointer<Float>(bitPattern: 64)!, batch: 1))
+    }
 }

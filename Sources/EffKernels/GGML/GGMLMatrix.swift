@@ -75,15 +75,28 @@ public struct GGMLMatrix: @unchecked Sendable {
     /// of 32 first (as ggml does); rows are split across `KernelThreads` when the matrix is large enough.
     public func multiply(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>,
                          level: InstructionSet? = nil) throws {
-        if batch >= Self.gemmBatch && level == nil {
-            return try multiplyByGEMM(x, batch: batch, into: y)
+        try Self.multiply([(self, y)], x, batch: batch, level: level)
+    }
+
+    /// y_i = x·W_iᵀ for several matrices of the same input (a block's q, k, v; its gate and up): the activations
+    /// are quantized once and all the matrices' rows are split across the threads in one hand-off.
+    /// x: (batch, columns); each y_i: (batch, rows_i). The matrices must have the same number of columns.
+    public static func multiply(_ group: [(matrix: GGMLMatrix, output: UnsafeMutablePointer<Float>)], _ x: UnsafePointer<Float>,
+                                batch: Int, level: InstructionSet? = nil) throws {
+        guard let first = group.first?.matrix else { return }
+        for (m, _) in group where m.columns != first.columns {
+            throw KernelError.invalidArgument("multiply: a group's matrices must share their columns, got \(m.columns) and \(first.columns)")
+        }
+        if batch >= gemmBatch && level == nil {
+            for (m, y) in group { try m.multiplyByGEMM(x, batch: batch, into: y) }
+            return
         }
         let level = try level ?? KernelDispatch.current()
-        let blocks = columns / 32
+        let columns = first.columns, blocks = columns / 32
         var codes: [Int8] = []
         var scales: [Float] = []
         var sums: [Int32] = []
-        if type.usesInt8Activations {
+        if group.contains(where: { $0.matrix.type.usesInt8Activations }) {
             codes = [Int8](repeating: 0, count: batch * columns)
             scales = [Float](repeating: 0, count: batch * blocks)
             sums = [Int32](repeating: 0, count: batch * blocks)
@@ -103,32 +116,53 @@ public struct GGMLMatrix: @unchecked Sendable {
                 }
             }
         }
-        let threads = KernelThreads.useful(for: byteCount * batch, perThread: 64 * 1024)
+        // The matrices' rows laid end to end, each starting at a multiple of 16 so chunks split them at whole strides.
+        var offsets: [Int] = []
+        var total = 0
+        for (m, _) in group {
+            offsets.append(total)
+            total += (m.rows + 15) / 16 * 16
+        }
+        let threads = KernelThreads.useful(for: group.reduce(0) { $0 + $1.matrix.byteCount } * batch, perThread: 64 * 1024)
         codes.withUnsafeBufferPointer { c in
             scales.withUnsafeBufferPointer { s in
                 sums.withUnsafeBufferPointer { m in
-                    // Rows outer, batch inner: a weight row is read from memory once and reused from cache.
-                    KernelThreads.forEachChunk(total: rows, granularity: 16, threads: threads) { chunk in
-                        let stride = 16
-                        var start = chunk.lowerBound
-                        while start < chunk.upperBound {
-                            let end = min(start + stride, chunk.upperBound)
-                            var item = 0
-                            // Four vectors at a time where a kernel takes four (each weight block unpacked once).
-                            while item + 4 <= batch && fourVectorDots(item: item, codes: c, scales: s, sums: m, rowStart: start,
-                                                                       rowEnd: end, output: y + item * rows, level: level) {
-                                item += 4
+                    KernelThreads.forEachChunk(total: total, granularity: 16, threads: threads) { chunk in
+                        for (index, (matrix, y)) in group.enumerated() {
+                            let lower = max(chunk.lowerBound - offsets[index], 0)
+                            let upper = min(chunk.upperBound - offsets[index], matrix.rows)
+                            if lower < upper {
+                                matrix.rowsTimesVectors(lower..<upper, x: x, batch: batch, codes: c, scales: s, sums: m,
+                                                        into: y, level: level)
                             }
-                            while item < batch {
-                                rowDots(item: item, x: x, codes: c, scales: s, sums: m, rowStart: start, rowEnd: end,
-                                        output: y + item * rows, level: level)
-                                item += 1
-                            }
-                            start = end
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Rows `range` of y = x·Wᵀ for every vector, 16 rows at a time: rows outer, vectors inner, so a weight row is
+    /// read from memory once and reused from cache for the batch.
+    @inline(__always)
+    private func rowsTimesVectors(_ range: Range<Int>, x: UnsafePointer<Float>, batch: Int, codes: UnsafeBufferPointer<Int8>,
+                                  scales: UnsafeBufferPointer<Float>, sums: UnsafeBufferPointer<Int32>,
+                                  into y: UnsafeMutablePointer<Float>, level: InstructionSet) {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(start + 16, range.upperBound)
+            var item = 0
+            // Four vectors at a time where a kernel takes four (each weight block unpacked once).
+            while item + 4 <= batch && fourVectorDots(item: item, codes: codes, scales: scales, sums: sums, rowStart: start,
+                                                       rowEnd: end, output: y + item * rows, level: level) {
+                item += 4
+            }
+            while item < batch {
+                rowDots(item: item, x: x, codes: codes, scales: scales, sums: sums, rowStart: start, rowEnd: end,
+                        output: y + item * rows, level: level)
+                item += 1
+            }
+            start = end
         }
     }
 

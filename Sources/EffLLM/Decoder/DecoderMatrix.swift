@@ -57,6 +57,17 @@ public enum DecoderMatrix: @unchecked Sendable {
         }
     }
 
+    /// y_i = x·W_iᵀ for matrices that share their input (q, k, v; gate, up): ggml matrices go in one hand-off to the
+    /// threads with the activations quantized once (`GGMLMatrix.multiply(_:_:batch:)`); others one by one.
+    public static func multiply(_ group: [(matrix: DecoderMatrix, output: UnsafeMutablePointer<Float>)],
+                                _ x: UnsafePointer<Float>, batch: Int) throws {
+        var ggml: [(matrix: GGMLMatrix, output: UnsafeMutablePointer<Float>)] = []
+        for (matrix, output) in group {
+            if case .ggml(let m, _) = matrix { ggml.append((m, output)) } else { try matrix.multiply(x, batch: batch, into: output) }
+        }
+        try GGMLMatrix.multiply(ggml, x, batch: batch)
+    }
+
     /// y = x·Wᵀ for `batch` vectors: x (batch, columns) → y (batch, rows). eff's formats pad x themselves
     /// (`Kernels.matrixMatrix` quantizes the activations into padded blocks).
     @inline(__always)

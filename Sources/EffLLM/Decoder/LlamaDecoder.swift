@@ -96,9 +96,8 @@ public final class LlamaDecoder: @unchecked Sendable {
                     try q.withUnsafeMutableBufferPointer { qs in
                         try k.withUnsafeMutableBufferPointer { ks in
                             try v.withUnsafeMutableBufferPointer { vs in
-                                try block.query.multiply(hs.baseAddress!, batch: count, into: qs.baseAddress!)
-                                try block.key.multiply(hs.baseAddress!, batch: count, into: ks.baseAddress!)
-                                try block.value.multiply(hs.baseAddress!, batch: count, into: vs.baseAddress!)
+                                try DecoderMatrix.multiply([(block.query, qs.baseAddress!), (block.key, ks.baseAddress!),
+                                                            (block.value, vs.baseAddress!)], hs.baseAddress!, batch: count)
                                 for span in spans {
                                     for t in 0..<span.count {
                                         let row = span.row + t
@@ -127,8 +126,8 @@ public final class LlamaDecoder: @unchecked Sendable {
                                             epsilon: c.rmsEpsilon, out: hs.baseAddress!)
                     try gate.withUnsafeMutableBufferPointer { g in
                         try up.withUnsafeMutableBufferPointer { u in
-                            try block.gate.multiply(hs.baseAddress!, batch: count, into: g.baseAddress!)
-                            try block.up.multiply(hs.baseAddress!, batch: count, into: u.baseAddress!)
+                            try DecoderMatrix.multiply([(block.gate, g.baseAddress!), (block.up, u.baseAddress!)],
+                                                       hs.baseAddress!, batch: count)
                             SequenceKernels.siluMultiply(g.baseAddress!, u.baseAddress!, count: count * c.feedForward)
                             try projected.withUnsafeMutableBufferPointer { p in
                                 try block.down.multiply(g.baseAddress!, batch: count, into: p.baseAddress!)
