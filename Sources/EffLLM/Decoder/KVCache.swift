@@ -14,6 +14,8 @@ public final class KVCache: @unchecked Sendable {
     public let layers: Int
     /// Values per position per layer (KV heads × head size).
     public let width: Int
+    /// Values per KV head.
+    public let headSize: Int
     /// The most positions the cache may hold (the model's context length, or less when asked).
     public let limit: Int
     /// Positions stored.
@@ -28,6 +30,7 @@ public final class KVCache: @unchecked Sendable {
         self.precision = precision
         layers = config.blockCount
         width = config.kvWidth
+        headSize = config.headSize
         self.limit = min(limit ?? config.contextLength, config.contextLength)
     }
 
@@ -83,6 +86,45 @@ public final class KVCache: @unchecked Sendable {
         case .f16:
             SequenceKernels.toHalf(k, count: rows * width, out: keys[layer].assumingMemoryBound(to: UInt16.self) + offset)
             SequenceKernels.toHalf(v, count: rows * width, out: values[layer].assumingMemoryBound(to: UInt16.self) + offset)
+        }
+    }
+
+    /// One query head's attention over the first `length` positions of `layer`, KV head `kvHead`, in the cache's
+    /// precision (`SequenceKernels.attend` or `attendHalf`). query, out: (headSize); scores: scratch of `length`.
+    func attend(layer: Int, kvHead: Int, query: UnsafePointer<Float>, length: Int, scale: Float,
+                scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let offset = kvHead * headSize
+        switch precision {
+        case .f32:
+            SequenceKernels.attend(query: query, keys: keys[layer].assumingMemoryBound(to: Float.self) + offset,
+                                   values: values[layer].assumingMemoryBound(to: Float.self) + offset, length: length,
+                                   stride: width, headSize: headSize, scale: scale, scores: scores, out: out)
+        case .f16:
+            SequenceKernels.attendHalf(query: query, keys: keys[layer].assumingMemoryBound(to: UInt16.self) + offset,
+                                       values: values[layer].assumingMemoryBound(to: UInt16.self) + offset, length: length,
+                                       stride: width, headSize: headSize, scale: scale, scores: scores, out: out)
+        }
+    }
+
+    /// Causal attention of `count` queries of one head at positions start…start+count−1 over `layer`, KV head
+    /// `kvHead` (`SequenceKernels.causalAttention`, f16 keys and values widened as copied).
+    /// queries, out: (count, queryStride), this head at offset 0.
+    func causalAttention(layer: Int, kvHead: Int, queries: UnsafePointer<Float>, queryStride: Int, start: Int, count: Int,
+                         scale: Float, out: UnsafeMutablePointer<Float>) throws {
+        let offset = kvHead * headSize
+        switch precision {
+        case .f32:
+            try SequenceKernels.causalAttention(queries: queries, queryStride: queryStride,
+                                                keys: keys[layer].assumingMemoryBound(to: Float.self) + offset,
+                                                values: values[layer].assumingMemoryBound(to: Float.self) + offset,
+                                                kvStride: width, start: start, count: count, headSize: headSize,
+                                                scale: scale, out: out)
+        case .f16:
+            try SequenceKernels.causalAttention(queries: queries, queryStride: queryStride,
+                                                halfKeys: keys[layer].assumingMemoryBound(to: UInt16.self) + offset,
+                                                halfValues: values[layer].assumingMemoryBound(to: UInt16.self) + offset,
+                                                kvStride: width, start: start, count: count, headSize: headSize,
+                                                scale: scale, out: out)
         }
     }
 

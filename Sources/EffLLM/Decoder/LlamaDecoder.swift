@@ -172,7 +172,6 @@ public final class LlamaDecoder: @unchecked Sendable {
         var jobs: [(span: Int, t: Int, head: Int)] = []
         var work = 0
         for (s, span) in spans.enumerated() {
-            let keys = UnsafeRawPointer(span.cache.keys[layer]), values = UnsafeRawPointer(span.cache.values[layer])
             if span.count >= GGMLMatrix.gemmBatch {
                 // A prompt: each head's causal attention as matrix products, the heads split across threads.
                 let length = span.start + span.count
@@ -180,25 +179,11 @@ public final class LlamaDecoder: @unchecked Sendable {
                 let failure = FirstError()
                 KernelThreads.forEachChunk(total: c.headCount, granularity: 1, threads: threads) { heads in
                     for head in heads {
-                        let kvHead = head / c.groupSize
-                        let query = q + span.row * qWidth + head * c.headSize, result = out + span.row * qWidth + head * c.headSize
                         do {
-                            switch span.cache.precision {
-                            case .f32:
-                                try SequenceKernels.causalAttention(
-                                    queries: query, queryStride: qWidth,
-                                    keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                    values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                    kvStride: c.kvWidth, start: span.start, count: span.count,
-                                    headSize: c.headSize, scale: scale, out: result)
-                            case .f16:
-                                try SequenceKernels.causalAttention(
-                                    queries: query, queryStride: qWidth,
-                                    halfKeys: keys.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
-                                    halfValues: values.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
-                                    kvStride: c.kvWidth, start: span.start, count: span.count,
-                                    headSize: c.headSize, scale: scale, out: result)
-                            }
+                            try span.cache.causalAttention(layer: layer, kvHead: head / c.groupSize,
+                                                           queries: q + span.row * qWidth + head * c.headSize, queryStride: qWidth,
+                                                           start: span.start, count: span.count, scale: scale,
+                                                           out: out + span.row * qWidth + head * c.headSize)
                         } catch {
                             failure.record(error)
                         }
@@ -220,22 +205,10 @@ public final class LlamaDecoder: @unchecked Sendable {
             scores.withUnsafeMutableBufferPointer { s in
                 for (spanIndex, t, head) in jobs[range] {
                     let span = spans[spanIndex]
-                    let keys = UnsafeRawPointer(span.cache.keys[layer]), values = UnsafeRawPointer(span.cache.values[layer])
-                    let kvHead = head / c.groupSize
                     let row = span.row + t
-                    let query = q + row * qWidth + head * c.headSize, result = out + row * qWidth + head * c.headSize
-                    switch span.cache.precision {
-                    case .f32:
-                        SequenceKernels.attend(query: query, keys: keys.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                               values: values.assumingMemoryBound(to: Float.self) + kvHead * c.headSize,
-                                               length: span.start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
-                                               scores: s.baseAddress!, out: result)
-                    case .f16:
-                        SequenceKernels.attendHalf(query: query, keys: keys.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
-                                                   values: values.assumingMemoryBound(to: UInt16.self) + kvHead * c.headSize,
-                                                   length: span.start + t + 1, stride: c.kvWidth, headSize: c.headSize, scale: scale,
-                                                   scores: s.baseAddress!, out: result)
-                    }
+                    span.cache.attend(layer: layer, kvHead: head / c.groupSize, query: q + row * qWidth + head * c.headSize,
+                                      length: span.start + t + 1, scale: scale, scores: s.baseAddress!,
+                                      out: out + row * qWidth + head * c.headSize)
                 }
             }
         }
