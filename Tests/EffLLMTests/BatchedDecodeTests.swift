@@ -52,6 +52,20 @@ final class BatchedDecodeTests: XCTestCase {
         }
     }
 
+    /// A prompt long enough for the GEMM attention path, over an f16 cache: the keys and values are widened as
+    /// they are copied, so the result differs from an f32 cache's only by f16 rounding of the cached values.
+    func testAPromptOverAHalfCacheTakesTheGEMMPath() throws {
+        let lm = try tinyModel()
+        let prompt = (0..<Int32(GGMLMatrix.gemmBatch + 8)).map { 1 + $0 % 40 }
+        let f32 = try lm.decoder.forward(prompt, cache: lm.decoder.makeCache(precision: .f32))
+        let f16 = try lm.decoder.forward(prompt, cache: lm.decoder.makeCache(precision: .f16))
+        let rms = (f32.reduce(0) { $0 + $1 * $1 } / Float(f32.count)).squareRoot()
+        let worst = zip(f32, f16).map { abs($0 - $1) }.max()!
+        // f16 keeps 11 significant bits (relative 2⁻¹¹ ≈ 4.9e-4 per value); budget 1% of the RMS after 2 blocks.
+        XCTAssertLessThan(worst, 0.01 * rms, "f16 cache prompt differs by \(worst) (RMS \(rms))")
+        XCTAssertGreaterThan(worst, 0, "the f16 cache rounds, so the results are not bit-equal")
+    }
+
     func testABatchSharingACacheIsAnError() throws {
         let lm = try tinyModel()
         let cache = lm.decoder.makeCache()
