@@ -50,40 +50,46 @@ extension AVX2Kernels {
         SIMD4(Float(xSums[b]), Float(xSums[b &+ blocks]), Float(xSums[b &+ 2 &* blocks]), Float(xSums[b &+ 3 &* blocks]))
     }
 
+    /// Q4_1 (w = q·d + m, block: d, m, 16 nibble bytes) for four vectors.
     public static func ggmlQ4_1x4(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
                                   xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                   rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
-        for r in rowStart..<rowEnd {
-            let w = rows + r &* rowBytes
-            var acc = (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())
-            var offsets = SIMD4<Float>()
-            for b in 0..<blocks {
-                let block = w + b &* 20
-                if b & 3 == 0 { eff_prefetch(block + 2 &* rowBytes) }
-                let x = activations(xCodes, xScales, blocks: blocks, b)
-                accumulateFour(expandNibbles(block + 4), x.a0, x.a1, x.a2, x.a3, x.s * halfAt(block), &acc)
-                // w = q·d + m: m·d_x·Σ codes per block.
-                offsets += x.s * sums(xSums, blocks: blocks, b) * halfAt(block + 2)
-            }
-            store(acc, plus: offsets, row: r, output, stride: outputStride)
+        nibblesx4(rows: rows, rowBytes: rowBytes, blocks: blocks, blockBytes: 20, xCodes: xCodes, xScales: xScales,
+                  xSums: xSums, rowStart: rowStart, rowEnd: rowEnd, output: output, outputStride: outputStride) { block, xScales, sums in
+            // m·d_x·Σ codes per block.
+            xScales * sums * halfAt(block + 2)
         }
     }
 
+    /// Q4_0 (w = (q − 8)·d, block: d, 16 nibble bytes) for four vectors.
     public static func ggmlQ4_0x4(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, xCodes: UnsafePointer<Int8>,
                                   xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                   rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        nibblesx4(rows: rows, rowBytes: rowBytes, blocks: blocks, blockBytes: 18, xCodes: xCodes, xScales: xScales,
+                  xSums: xSums, rowStart: rowStart, rowEnd: rowEnd, output: output, outputStride: outputStride) { block, xScales, sums in
+            // The −8 comes out of the unsigned codes' sum: −8·d·d_x·Σ codes.
+            -8 * xScales * halfAt(block) * sums
+        }
+    }
+
+    /// The 4-bit block types: an f16 scale d first, the 16 nibble bytes last; `offset(block, d_x, Σ codes)` gives
+    /// each vector's per-block constant term (the types differ only there).
+    @inline(__always)
+    private static func nibblesx4(rows: UnsafeRawPointer, rowBytes: Int, blocks: Int, blockBytes: Int, xCodes: UnsafePointer<Int8>,
+                                  xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>, rowStart: Int, rowEnd: Int,
+                                  output: UnsafeMutablePointer<Float>, outputStride: Int,
+                                  offset: (UnsafeRawPointer, SIMD4<Float>, SIMD4<Float>) -> SIMD4<Float>) {
         for r in rowStart..<rowEnd {
             let w = rows + r &* rowBytes
             var acc = (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())
             var offsets = SIMD4<Float>()
             for b in 0..<blocks {
-                let block = w + b &* 18
+                let block = w + b &* blockBytes
                 if b & 3 == 0 { eff_prefetch(block + 2 &* rowBytes) }
                 let x = activations(xCodes, xScales, blocks: blocks, b)
                 let scales = x.s * halfAt(block)
-                accumulateFour(expandNibbles(block + 2), x.a0, x.a1, x.a2, x.a3, scales, &acc)
-                // w = (q − 8)·d: the −8 comes out of the unsigned codes' sum.
-                offsets -= 8 * scales * sums(xSums, blocks: blocks, b)
+                accumulateFour(expandNibbles(block + (blockBytes - 16)), x.a0, x.a1, x.a2, x.a3, scales, &acc)
+                offsets += offset(block, x.s, sums(xSums, blocks: blocks, b))
             }
             store(acc, plus: offsets, row: r, output, stride: outputStride)
         }
