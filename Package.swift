@@ -8,10 +8,11 @@
 //   EffStdlib       the eff prelude (Stdlib/prelude/*.eff), shipped as resources
 //   EffKernels      tensors, weight formats and SIMD inference kernels (knows nothing of models)
 //   EffKernelsAVX2  the x86-64 AVX2/FMA row kernels, compiled with those target features only
+//   EffKernelsAVX512 the x86-64 AVX-512 VNNI row kernels, compiled with those target features only
 //   EffCharts       terminal charts (Braille, block, ASCII); no dependency on the interpreter
 //   EffModels       data sets, layers (one file per kind), training, compression, safetensors/NumPy weight files
 //   EffLLM          language models: GGUF files, BPE tokenizer, the Llama decoder with a KV cache, sampling
-//   CPrefetch       the one C helper the kernels need: a software prefetch hint
+//   CIntrinsics     the C helpers the kernels need (a prefetch hint, VNNI dot products: macros Swift cannot import)
 //   CZlib           the system zlib (inflate and CRC-32 for .npz archives)
 //   EffEnergy       meters (RAPL, perf, NVML), the per-operation estimator, statistics, claims
 //   EffLab          the domain builtins (tables, charts, models, energy) that join the language to the libraries
@@ -22,8 +23,12 @@ import PackageDescription
 #if arch(x86_64)
 // Only the per-ISA target gets these flags; dispatch checks cpuid before calling into it.
 let avx2Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c", "-Xcc", "-mbmi2"])]
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c", "-Xcc", "-mbmi2",
+                                                 "-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl",
+                                                 "-Xcc", "-mavx512vnni"])]
 #else
 let avx2Flags: [SwiftSetting] = []
+let avx512Flags: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -40,10 +45,12 @@ let package = Package(
         .target(name: "EffUnits", dependencies: ["EffNumerics"]),
         .target(name: "EffStdlib", path: "Stdlib", resources: [.copy("prelude")]),
         .target(name: "EffLanguage", dependencies: ["EffUnits", "EffStdlib"]),
-        .target(name: "CPrefetch"),
-        .target(name: "EffKernelsAVX2", dependencies: ["EffNumerics", "CPrefetch"], swiftSettings: avx2Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "CIntrinsics"),
+        .target(name: "EffKernelsAVX2", dependencies: ["EffNumerics", "CIntrinsics"], swiftSettings: avx2Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "EffKernelsAVX512", dependencies: ["EffNumerics", "CIntrinsics"],
+                swiftSettings: avx512Flags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // -O in debug too: the decoder and training tests run these kernels billions of times.
-        .target(name: "EffKernels", dependencies: ["EffNumerics", "EffKernelsAVX2"],
+        .target(name: "EffKernels", dependencies: ["EffNumerics", "EffKernelsAVX2", "EffKernelsAVX512"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "EffCharts", dependencies: ["EffNumerics"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),

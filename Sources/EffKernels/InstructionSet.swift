@@ -6,7 +6,8 @@ public enum InstructionSet: String, CaseIterable, Sendable, Comparable {
     case generic
     /// x86-64 AVX2 + FMA + F16C (Haswell and later, Zen 1 and later).
     case avx2
-    /// x86-64 AVX-512 F/BW/VNNI. Named so EFF_ISA=avx512 is understood; this build has no AVX-512 kernels yet.
+    /// x86-64 AVX-512 F/BW/VL/VNNI (Ice Lake and later, Zen 4 and later): the ggml block kernels with `vpdpbusd`
+    /// and the f32 GEMV on 512-bit vectors (EffKernelsAVX512); every other kernel of this level is the AVX2 one.
     case avx512
 
     /// Whether this build contains kernels for the level.
@@ -19,7 +20,12 @@ public enum InstructionSet: String, CaseIterable, Sendable, Comparable {
             #else
             return false
             #endif
-        case .avx512: return false
+        case .avx512:
+            #if arch(x86_64)
+            return true
+            #else
+            return false
+            #endif
         }
     }
 
@@ -28,7 +34,7 @@ public enum InstructionSet: String, CaseIterable, Sendable, Comparable {
         switch self {
         case .generic: return true
         case .avx2: return CPUFeatures.detected.isSuperset(of: ["avx2", "fma", "f16c"])
-        case .avx512: return CPUFeatures.detected.isSuperset(of: ["avx512f", "avx512bw", "avx512_vnni"])
+        case .avx512: return CPUFeatures.detected.isSuperset(of: ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"])
         }
     }
 

@@ -1,4 +1,7 @@
 import EffKernelsAVX2
+#if arch(x86_64)
+import EffKernelsAVX512
+#endif
 
 /// Computes output[r] = Σ_c W[r, c]·x[c] (no bias) for the rows in `rows`, for batch item `item`.
 typealias RowKernel = (_ weights: QuantizedMatrix, _ activations: QuantizedActivations, _ item: Int,
@@ -6,15 +9,21 @@ typealias RowKernel = (_ weights: QuantizedMatrix, _ activations: QuantizedActiv
 
 /// The dispatch table: one row kernel per (instruction-set level, weight format), built once from each level's
 /// `RowKernelSet` (the portable loops; the AVX2 set, whose entries are intrinsics or the portable loops compiled
-/// with AVX2 flags, as `WeightFormatTraits.avx2Kernel` says). AVX-512 reuses the AVX2 set, as ggml's backends
+/// with AVX2 flags, as `WeightFormatTraits.avx2Kernel` says). AVX-512 has its own f32 kernel and reuses the AVX2 set for the rest, as ggml's backends
 /// reuse the level below, so every (level, format) pair has an entry.
 enum RowKernelTable {
     static func kernel(_ format: WeightFormat, _ level: InstructionSet) -> RowKernel {
         switch level {
         case .generic: return generic[format]!
-        case .avx2, .avx512:
+        case .avx2:
             #if arch(x86_64)
             return avx2[format]!
+            #else
+            return generic[format]!
+            #endif
+        case .avx512:
+            #if arch(x86_64)
+            return format == .f32 ? avx512F32 : avx2[format]!
             #else
             return generic[format]!
             #endif
@@ -24,6 +33,12 @@ enum RowKernelTable {
     private static let generic = kernels(PortableRowKernels.self)
     #if arch(x86_64)
     private static let avx2 = kernels(AVX2Kernels.self)
+    /// The one format with its own AVX-512 kernel so far (512-bit FMA); the int8-activation formats' AVX-512 kernels
+    /// (`vpdpbusd`) serve the ggml block types in `GGMLMatrix`.
+    private static let avx512F32: RowKernel = { w, a, i, rows, out in
+        AVX512Kernels.f32(weights: w.data.baseAddress.assumingMemoryBound(to: Float.self), rowStride: w.rowStride / 4,
+                          columns: w.paddedColumns, x: a.floats(i), rowStart: rows.lowerBound, rowEnd: rows.upperBound, output: out)
+    }
     #endif
 
     /// A closure per format that unpacks the matrix and activations into the set's kernel for that format.

@@ -1,5 +1,5 @@
 #if arch(x86_64)
-import CPrefetch
+import CIntrinsics
 import _Builtin_intrinsics.intel
 
 /// The ggml block row kernels for four activation vectors at once (batched decoding: four sequences' tokens):

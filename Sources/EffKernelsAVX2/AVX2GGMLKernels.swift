@@ -1,5 +1,5 @@
 #if arch(x86_64)
-import CPrefetch
+import CIntrinsics
 import _Builtin_intrinsics.intel
 
 /// AVX2 dot products of ggml block rows (Q8_0, Q4_0, Q4_1, read in place from a GGUF mapping) with activations

@@ -1,6 +1,7 @@
 import EffNumerics
 #if arch(x86_64)
 import EffKernelsAVX2
+import EffKernelsAVX512
 #endif
 
 /// A matrix of a ggml tensor type, used where its bytes lie (a GGUF mapping): `rows` rows of `columns` weights,
@@ -202,6 +203,11 @@ public struct GGMLMatrix: @unchecked Sendable {
         switch type {
         case .f32:
             #if arch(x86_64)
+            if level >= .avx512 {
+                AVX512Kernels.f32(weights: data.assumingMemoryBound(to: Float.self), rowStride: columns, columns: columns, x: xFloat,
+                                  rowStart: rowStart, rowEnd: rowEnd, output: output)
+                return
+            }
             if level >= .avx2 {
                 AVX2Kernels.f32(weights: data.assumingMemoryBound(to: Float.self), rowStride: columns, columns: columns, x: xFloat,
                                 rowStart: rowStart, rowEnd: rowEnd, output: output)
@@ -228,6 +234,17 @@ public struct GGMLMatrix: @unchecked Sendable {
             let s = scales.baseAddress! + item * blocks
             let m = sums.baseAddress! + item * blocks
             #if arch(x86_64)
+            if level >= .avx512 {
+                switch type {
+                case .q8_0: AVX512Kernels.ggmlQ8_0(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s,
+                                                    rowStart: rowStart, rowEnd: rowEnd, output: output)
+                case .q4_0: AVX512Kernels.ggmlQ4_0(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                                    rowStart: rowStart, rowEnd: rowEnd, output: output)
+                default: AVX512Kernels.ggmlQ4_1(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s, xSums: m,
+                                                 rowStart: rowStart, rowEnd: rowEnd, output: output)
+                }
+                return
+            }
             if level >= .avx2 {
                 switch type {
                 case .q8_0: AVX2Kernels.ggmlQ8_0(rows: data, rowBytes: rowBytes, blocks: blocks, xCodes: c, xScales: s,

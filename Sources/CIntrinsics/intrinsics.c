@@ -1,2 +1,2 @@
 // The module is header-only (static inline functions); SwiftPM needs one source file per C target.
-#include "prefetch.h"
+#include "intrinsics.h"
