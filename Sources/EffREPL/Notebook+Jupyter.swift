@@ -61,6 +61,12 @@ extension Notebook {
             guard json["nbformat"] as? Int == 4, let rawCells = json["cells"] as? [[String: Any]] else {
                 throw JupyterFormatError(description: "\(name) is not an nbformat 4 notebook")
             }
+            let metadata = json["metadata"] as? [String: Any]
+            let language = (metadata?["language_info"] as? [String: Any])?["name"] as? String
+                ?? (metadata?["kernelspec"] as? [String: Any])?["language"] as? String
+            if let language, language != "eff" {
+                throw JupyterFormatError(description: "\(name) is a \(language) notebook, not an eff one")
+            }
             var cells: [Cell] = []
             var positions: [Int] = []
             for (index, raw) in rawCells.enumerated() {

@@ -72,6 +72,10 @@ final class NotebookJupyterTests: XCTestCase {
         XCTAssertEqual((cells[1]["metadata"] as? [String: Any])?["tags"] as? [String], ["x"])
         XCTAssertEqual(cells[1]["execution_count"] as? Int, 1)
         XCTAssertThrowsError(try Notebook.JupyterNotebook(data: Data(#"{"nbformat": 3, "worksheets": []}"#.utf8), name: "old"))
+        let python = #"{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {"language_info": {"name": "python"}}}"#
+        XCTAssertThrowsError(try Notebook.JupyterNotebook(data: Data(python.utf8), name: "p.ipynb")) { error in
+            XCTAssertEqual("\(error)", "p.ipynb is a python notebook, not an eff one")
+        }
     }
 
     func testHTMLReportIsSelfContained() throws {
