@@ -58,4 +58,17 @@ final class JupyterCLITests: XCTestCase {
         XCTAssertTrue(html.contains("<pre class=\"output\">hi\n4 J</pre>"), html)
         XCTAssertEqual(try EffBinary.run(["notebook", notebook.path, "--no-run"]).status, 64)
     }
+
+    /// A script and the notebook made from it render the same Markdown report.
+    func testScriptAndItsNotebookGiveTheSameReport() throws {
+        let script = EffBinary.packageRoot.appendingPathComponent("Examples/notebook_intro.eff").path
+        let notebook = FileManager.default.temporaryDirectory.appendingPathComponent("eff-intro-\(UUID().uuidString).ipynb")
+        defer { try? FileManager.default.removeItem(at: notebook) }
+        XCTAssertEqual(try EffBinary.run(["notebook", script, "--to", "ipynb", "--no-run", "-o", notebook.path]).status, 0)
+        let fromScript = try EffBinary.run(["notebook", script, "-o", "-"])
+        let fromNotebook = try EffBinary.run(["notebook", notebook.path, "--to", "md", "-o", "-"])
+        XCTAssertEqual(fromNotebook.status, 0, fromNotebook.standardError)
+        XCTAssertEqual(fromNotebook.standardOutput, fromScript.standardOutput)
+        XCTAssertTrue(fromScript.standardOutput.contains("int8 saves 20 times"))
+    }
 }

@@ -143,6 +143,22 @@ def test_interrupt_stops_a_long_cell_and_the_session_survives(kernel):
     assert results(messages) == [{"text/plain": "true"}]
 
 
+def test_interrupted_train_keeps_the_model(kernel):
+    manager, client = kernel
+    msg_id = client.execute('let data = split(scale(dataset("digits")), train: 0.8, seed: 42)\n'
+                            'let long = mlp([64, 32, 10], seed: 3)\n'
+                            'train(long, data.train, epochs: 100000, batch: 32, lr: 0.01, seed: 3)')
+    time.sleep(3)
+    manager.interrupt_kernel()
+    reply = client.get_shell_msg(timeout=60)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "error"
+    assert "interrupted" in reply["content"]["evalue"], reply["content"]
+    reply, messages = run(client, "evaluate(long, data.test).accuracy > 0.5")
+    assert reply["status"] == "ok", reply
+    assert results(messages) == [{"text/plain": "true"}]
+
+
 def test_complete(kernel):
     _, client = kernel
     run(client, "let energy_budget = 1 J")
