@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -68,32 +69,42 @@ class EffProcess:
         self.process.stdin.flush()
         return self.next_id
 
-    def request(self, op, on_event=None, on_interrupt=None, **fields):
-        """Sends a request and waits for its `done` reply; other events go to on_event. A KeyboardInterrupt
-        (ipykernel's SIGINT) while waiting is passed on as an `interrupt` request and the wait goes on."""
-        request_id = self.send(op, **fields)
-        while True:
-            try:
-                event = self.events.get(timeout=0.1)
-            except queue.Empty:
-                if self.process.poll() is not None and self.events.empty():
-                    return {"status": "error", "errors": [{"kind": "kernel", "message": "eff exited",
-                                                           "rendered": "error: the eff process exited (restart the kernel)"}]}
-                continue
-            except KeyboardInterrupt:
-                self.send("interrupt")
-                if on_interrupt:
-                    on_interrupt()
-                continue
-            if event.get("event") == "exit":
-                return {"status": "error", "errors": [{"kind": "kernel", "message": "eff exited",
-                                                       "rendered": "error: the eff process exited (restart the kernel)"}]}
-            if event.get("id") != request_id:
-                continue  # the reply to an interrupt, or garbage
-            if event.get("event") == "done":
-                return event
-            if on_event:
-                on_event(event)
+    def request(self, op, on_event=None, **fields):
+        """Sends a request and waits for its `done` reply; other events go to on_event. A SIGINT while waiting
+        (Jupyter's interrupt) is passed on as an `interrupt` request and the wait goes on. The handler only sets
+        a flag, so the interrupt can never land in the middle of this loop as a KeyboardInterrupt."""
+        interrupts = []
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, lambda number, frame: interrupts.append(number))
+        try:
+            request_id = self.send(op, **fields)
+            while True:
+                if interrupts:
+                    interrupts.clear()
+                    self.send("interrupt")
+                try:
+                    event = self.events.get(timeout=0.1)
+                except queue.Empty:
+                    if self.process.poll() is not None and self.events.empty():
+                        return self.exited()
+                    continue
+                if event.get("event") == "exit":
+                    return self.exited()
+                if event.get("id") != request_id:
+                    continue  # the reply to an interrupt, or garbage
+                if event.get("event") == "done":
+                    return event
+                if on_event:
+                    on_event(event)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    @staticmethod
+    def exited():
+        return {"status": "error", "errors": [{"kind": "kernel", "message": "eff exited",
+                                               "rendered": "error: the eff process exited (restart the kernel)"}]}
 
     def drain_stderr(self):
         lines = []

@@ -37,12 +37,31 @@ public final class Server {
         let previous = SignalHandling.install()
         defer { SignalHandling.restore(previous) }
         server.writer.send(["event": "ready", "version": 1])
-        while let line = readLine(strippingNewline: true) {
-            if !server.receive(line) { return }
-        }
+        guard Server.readLines(server.receive) else { return }
         // End of input: the client has gone; stop what runs and leave.
         Interpreter.interruptRequested = true
         server.work.sync {}
+    }
+
+    /// Reads standard input line by line with `read(2)`, retrying after a signal (SIGINT interrupts a blocked
+    /// read: the handler has no `SA_RESTART`), until end of input or until `body` returns false. Returns false
+    /// when `body` ended it.
+    static func readLines(_ body: (String) -> Bool) -> Bool {
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = read(STDIN_FILENO, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            pending += buffer[0..<count]
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                if !body(line) { return false }
+            }
+        }
+        if !pending.isEmpty { return body(String(decoding: pending, as: UTF8.self)) }
+        return true
     }
 
     /// Handles one request line. Returns false after `shutdown`.
