@@ -83,15 +83,29 @@ public enum Notebook {
         return String(line)
     }
 
-    /// Runs every code cell in order in `session` and renders the notebook as Markdown.
-    ///
-    /// Each code cell becomes an ```` ```eff ```` block followed by its output in a plain fenced block (left out
-    /// when the cell printed nothing). A failing cell shows its rendered error and the run goes on, unless
-    /// `stopOnError`. Output is rendered without colour at `width` columns; the session's output and display
-    /// settings are restored afterwards. Each cell runs on a large stack.
-    /// - Returns: the Markdown (ending in a newline) and whether any cell failed.
-    public static func render(source: SourceFile, session: Session, stopOnError: Bool,
-                              width: Int = 80) -> (markdown: String, failed: Bool) {
+    /// What one code cell did when it ran.
+    public struct CellRun {
+        /// 1-based among the code cells that ran (Jupyter's execution count).
+        public let number: Int
+        /// Lines written before the displayed value (everything written, when no value was displayed).
+        public let stream: [String]
+        /// The display of the cell's final expression, when it showed one.
+        public let result: String?
+        /// Whether `result` is a chart (notebooks add an SVG rendering of it).
+        public let resultIsChart: Bool
+        public let diagnostics: [Diagnostic]
+
+        /// Everything the cell wrote, as a terminal would show it: output lines, then rendered errors.
+        public var outputLines: [String] { stream + (result.map { [$0] } ?? []) + diagnostics.map { $0.render() } }
+    }
+
+    /// Runs the code cells of `cells` in order in `session`; `file` gives each code cell's source (its name and
+    /// line numbers for diagnostics). Returns one entry per cell (nil for prose cells and cells not run) and
+    /// whether the run stopped early at a failing cell (`stopOnError`). Output is collected without colour at
+    /// `width` columns; the session's output and display settings are restored afterwards. Each cell runs on a
+    /// large stack.
+    public static func run(_ cells: [Cell], session: Session, stopOnError: Bool, width: Int = 80,
+                           file: (Cell) -> SourceFile) -> (runs: [CellRun?], stopped: Bool) {
         let savedOutput = session.output
         let savedContext = session.displayContext
         let collector = OutputCollector()
@@ -101,34 +115,70 @@ public enum Notebook {
             session.output = savedOutput
             session.displayContext = savedContext
         }
+        var runs: [CellRun?] = Array(repeating: nil, count: cells.count)
+        var number = 0
+        for (index, cell) in cells.enumerated() where cell.kind == .code {
+            collector.lines = []
+            number += 1
+            let source = file(cell)
+            let diagnostics = LargeStack.run { session.run(source) }
+            var stream = collector.lines
+            var result: String?
+            var isChart = false
+            let value = session.lastValue
+            if diagnostics.isEmpty, let last = stream.last, !Server.isNil(value),
+               last == value.displayBlock(session.displayContext) {
+                result = stream.removeLast()
+                isChart = value.typeName == "chart"
+            }
+            runs[index] = CellRun(number: number, stream: stream, result: result, resultIsChart: isChart,
+                                  diagnostics: diagnostics)
+            if !diagnostics.isEmpty, stopOnError { return (runs, true) }
+        }
+        return (runs, false)
+    }
+
+    /// Runs every code cell in order in `session` and renders the notebook as Markdown.
+    ///
+    /// Each code cell becomes an ```` ```eff ```` block followed by its output in a plain fenced block (left out
+    /// when the cell printed nothing). A failing cell shows its rendered error and the run goes on, unless
+    /// `stopOnError`.
+    /// - Returns: the Markdown (ending in a newline) and whether any cell failed.
+    public static func render(source: SourceFile, session: Session, stopOnError: Bool,
+                              width: Int = 80) -> (markdown: String, failed: Bool) {
         let allCells = cells(of: source.text)
+        let (runs, stopped) = run(allCells, session: session, stopOnError: stopOnError, width: width) {
+            scriptSource($0, of: source)
+        }
+        return (markdown(allCells, runs: runs, stopped: stopped), runs.contains { !($0?.diagnostics.isEmpty ?? true) })
+    }
+
+    /// A code cell of a script as a source file whose line numbers are the script's: leading newlines make
+    /// diagnostics point at the cell's lines in the notebook file itself.
+    public static func scriptSource(_ cell: Cell, of source: SourceFile) -> SourceFile {
+        SourceFile(name: source.name, text: String(repeating: "\n", count: max(0, cell.firstLine - 1)) + cell.text)
+    }
+
+    /// The Markdown report of cells that ran.
+    public static func markdown(_ cells: [Cell], runs: [CellRun?], stopped: Bool) -> String {
         var blocks: [String] = []
-        var failed = false
-        for (index, cell) in allCells.enumerated() {
+        for (index, cell) in cells.enumerated() {
             if cell.kind == .markdown {
                 blocks.append(cell.text)
                 continue
             }
             blocks.append(fenced(cell.text, language: "eff"))
-            collector.lines = []
-            // Leading newlines make diagnostics point at the cell's lines in the notebook file itself.
-            let file = SourceFile(name: source.name,
-                                  text: String(repeating: "\n", count: max(0, cell.firstLine - 1)) + cell.text)
-            let diagnostics = LargeStack.run { session.run(file) }
-            var output = collector.lines
-            output += diagnostics.map { $0.render() }
+            guard let run = runs[index] else { continue }
+            let output = run.outputLines
             if !output.isEmpty { blocks.append(fenced(output.joined(separator: "\n"), language: "")) }
-            if !diagnostics.isEmpty {
-                failed = true
-                if stopOnError {
-                    let left = allCells[(index + 1)...].filter { $0.kind == .code }.count
-                    blocks.append("*Stopped at the failing cell above (--stop-on-error); "
-                        + "\(left) code cell\(left == 1 ? "" : "s") not run.*")
-                    break
-                }
+            if stopped, !run.diagnostics.isEmpty {
+                let left = cells[(index + 1)...].filter { $0.kind == .code }.count
+                blocks.append("*Stopped at the failing cell above (--stop-on-error); "
+                    + "\(left) code cell\(left == 1 ? "" : "s") not run.*")
+                break
             }
         }
-        return (blocks.joined(separator: "\n\n") + "\n", failed)
+        return blocks.joined(separator: "\n\n") + "\n"
     }
 
     /// A fenced block whose fence is longer than any backtick run that starts a line inside it.

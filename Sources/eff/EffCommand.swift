@@ -21,7 +21,7 @@ struct EffCommand: ParsableCommand {
             """,
         version: EffVersion.current,
         subcommands: [RunCommand.self, CheckCommand.self, HelpBuiltinsCommand.self, NotebookCommand.self, BenchCommand.self,
-                      ModelsCommand.self],
+                      ModelsCommand.self, ServeCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 

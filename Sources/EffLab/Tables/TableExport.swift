@@ -1,4 +1,5 @@
 import EffModels
+import EffNumerics
 import EffLanguage
 import EffUnits
 import Foundation

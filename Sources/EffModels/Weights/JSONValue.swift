@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 /// A small strict JSON reader for weight-file headers.
@@ -201,29 +202,4 @@ private struct JSONParser {
 extension JSONValue {
     /// Serializes a string as a JSON string literal.
     static func quoted(_ text: String) -> String { JSONText.quoted(text) }
-}
-
-/// JSON text helpers shared with the table exporter (EffLab), so there is one JSON string escaper.
-public enum JSONText {
-    /// A string as a JSON string literal: quotes, backslashes and control characters escaped.
-    public static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
 }
