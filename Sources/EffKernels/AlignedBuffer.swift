@@ -13,7 +13,8 @@ public final class AlignedBuffer: @unchecked Sendable {
     public static let maximumByteCount = 64 << 30
     /// Buffers of at least `hugePageThreshold` bytes start on a 2 MiB boundary and ask Linux for transparent huge
     /// pages (`madvise(MADV_HUGEPAGE)`; the kernels' weight streams then cross a page, and miss the TLB, every 2 MiB
-    /// instead of every 4 KiB). Measured at 16384²: int4 GEMV 12 → 20 GB/s on one thread.
+    /// instead of every 4 KiB). Tuning runs at 16384² on a loaded VM: int8 and int4 GEMV up to 25 and 20 GB/s with
+    /// them, ≈ 12 without; later paired runs did not confirm it (docs/kernels.md).
     static let hugePageSize = 2 << 20
     static let hugePageThreshold = 4 << 20
 
