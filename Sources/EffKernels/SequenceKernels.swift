@@ -51,12 +51,7 @@ public enum SequenceKernels {
             scores[t] = score
             largest = max(largest, score)
         }
-        var total: Float = 0
-        for t in 0..<length {
-            let e = exp(scores[t] - largest)
-            scores[t] = e
-            total += e
-        }
+        let total = exponentiate(scores, count: length, minus: largest)
         let inverse = 1 / total
         out.initialize(repeating: 0, count: headSize)
         for t in 0..<length {
@@ -86,11 +81,7 @@ public enum SequenceKernels {
             scores[t] = dot * scale
             largest = max(largest, scores[t])
         }
-        var total: Float = 0
-        for t in 0..<length {
-            scores[t] = exp(scores[t] - largest)
-            total += scores[t]
-        }
+        let total = exponentiate(scores, count: length, minus: largest)
         let inverse = 1 / total
         out.initialize(repeating: 0, count: headSize)
         for t in 0..<length {
@@ -135,8 +126,7 @@ public enum SequenceKernels {
             let row = t * length
             var largest = -Float.infinity
             for p in 0..<visible { largest = max(largest, scores[row + p]) }
-            var total: Float = 0
-            for p in 0..<visible { let e = exp(scores[row + p] - largest); scores[row + p] = e; total += e }
+            let total = scores.withUnsafeMutableBufferPointer { exponentiate($0.baseAddress! + row, count: visible, minus: largest) }
             let inverse = 1 / total
             for p in 0..<visible { scores[row + p] *= inverse }
             for p in visible..<length { scores[row + p] = 0 }
@@ -166,6 +156,27 @@ public enum SequenceKernels {
             gate[i] = g / (1 + exp(-g)) * up[i]
             i &+= 1
         }
+    }
+
+    /// scores[i] = e^(scores[i] − largest) for i < count, returning their sum: the numerators of a softmax, 8 at a
+    /// time with `exp8`, the rest with libm's exp.
+    static func exponentiate(_ scores: UnsafeMutablePointer<Float>, count: Int, minus largest: Float) -> Float {
+        var sums = SIMD8<Float>()
+        var i = 0
+        while i &+ 8 <= count {
+            let e = exp8(UnsafeRawPointer(scores + i).loadUnaligned(as: SIMD8<Float>.self) - largest)
+            UnsafeMutableRawPointer(scores + i).storeBytes(of: e, as: SIMD8<Float>.self)
+            sums += e
+            i &+= 8
+        }
+        var total = sums.sum()
+        while i < count {
+            let e = exp(scores[i] - largest)
+            scores[i] = e
+            total += e
+            i &+= 1
+        }
+        return total
     }
 
     /// e^x for 8 lanes (Cephes expf: x = n·ln 2 + r, |r| ≤ ln 2 / 2, degree-6 polynomial, 2^n built in the exponent
