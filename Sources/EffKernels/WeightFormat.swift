@@ -39,7 +39,7 @@ public enum WeightFormat: String, CaseIterable, Sendable, Codable {
                                       rowScaleBits: 0, isSparse: false, avx2Kernel: .intrinsics)
         case .bf16:
             return WeightFormatTraits(blockSize: 1, columnPadding: 1, activations: .f32, bitsPerWeight: 16,
-                                      rowScaleBits: 0, isSparse: false, avx2Kernel: .portable)
+                                      rowScaleBits: 0, isSparse: false, avx2Kernel: .intrinsics)
         case .int8PerRow:
             return WeightFormatTraits(blockSize: 0, columnPadding: 32, activations: .int8Blocks(32), bitsPerWeight: 8,
                                       rowScaleBits: 32, isSparse: false, avx2Kernel: .intrinsics)

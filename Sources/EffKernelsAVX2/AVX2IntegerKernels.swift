@@ -1,4 +1,5 @@
 #if arch(x86_64)
+import CIntrinsics
 import _Builtin_intrinsics.intel
 
 /// AVX2 integer kernels for the int8-activation formats: `vpmaddubsw` (u8 × s8 → s16 pairs) then
@@ -103,6 +104,28 @@ extension AVX2Kernels {
         }
     }
 
+    /// How many rows ahead of each weight stream the int8_block32, ternary and binary kernels prefetch (`eff_prefetch`).
+    /// Their four row streams (block-interleaved, and in a second stream per row the f16 scales) leave the hardware
+    /// prefetchers behind: at 16384² the loads stalled on DRAM latency (ternary 10 → 17–20 GB/s, binary 6 → 14 GB/s
+    /// with it). Not used by int8 (eight adjacent rows at 16384², four a quarter apart at 8192²) and int4, where it
+    /// measured no better or slower (extra load-port work, and the hardware prefetchers already keep up).
+    static let prefetchRows = 2
+
+    /// Prefetches the cache line at byte `at` of each of four weight streams.
+    @inline(__always)
+    static func prefetch4(_ w0: UnsafeRawPointer, _ w1: UnsafeRawPointer, _ w2: UnsafeRawPointer, _ w3: UnsafeRawPointer,
+                          _ at: Int) {
+        eff_prefetch(w0 + at); eff_prefetch(w1 + at); eff_prefetch(w2 + at); eff_prefetch(w3 + at)
+    }
+
+    /// Prefetches the f16 scales of rows `prefetchRows` ahead in four streams of consecutive rows (`blocks` per row).
+    @inline(__always)
+    static func prefetchScales(_ scales: UnsafePointer<UInt16>, blocks: Int, _ r0: Int, _ r1: Int, _ r2: Int, _ r3: Int) {
+        let bytes = 2 &* blocks, ahead = prefetchRows
+        prefetchSpan(scales + (r0 &+ ahead) &* blocks, bytes: bytes); prefetchSpan(scales + (r1 &+ ahead) &* blocks, bytes: bytes)
+        prefetchSpan(scales + (r2 &+ ahead) &* blocks, bytes: bytes); prefetchSpan(scales + (r3 &+ ahead) &* blocks, bytes: bytes)
+    }
+
     // MARK: int8
 
     /// int8 weights, f32 scale per row · int8 activations (f32 scale per 32). Rows of 16 KiB or more: eight
@@ -181,9 +204,12 @@ extension AVX2Kernels {
             _ = blockScales(scales + r1 &* blocks, xScales, blocks: blocks, sums: nil, into: s1)
             _ = blockScales(scales + r2 &* blocks, xScales, blocks: blocks, sums: nil, into: s2)
             _ = blockScales(scales + r3 &* blocks, xScales, blocks: blocks, sums: nil, into: s3)
+            prefetchScales(scales, blocks: blocks, r0, r1, r2, r3)
             var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
+            let ahead = prefetchRows &* rowStride  // bytes: the same position `prefetchRows` rows further in each stream
             for b in 0..<blocks {
                 let o = 32 &* b
+                prefetch4(w0, w1, w2, w3, ahead &+ o)
                 let a = load256(x + o)
                 c0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w0 + o), a)), _mm256_set1_ps(s0[b]), c0)
                 c1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotSignedSigned(load256(w1 + o), a)), _mm256_set1_ps(s1[b]), c1)
@@ -314,8 +340,11 @@ extension AVX2Kernels {
             let o1 = blockScales(scales + r1 &* blocks, xScales, blocks: blocks, sums: xSums, into: s1)
             let o2 = blockScales(scales + r2 &* blocks, xScales, blocks: blocks, sums: xSums, into: s2)
             let o3 = blockScales(scales + r3 &* blocks, xScales, blocks: blocks, sums: xSums, into: s3)
+            prefetchScales(scales, blocks: blocks, r0, r1, r2, r3)
             var c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps()
+            let ahead = prefetchRows &* rowStride  // bytes: the same position `prefetchRows` rows further in each stream
             for b in 0..<blocks {
+                prefetch4(w0, w1, w2, w3, ahead &+ 64 &* b)
                 c0 = _mm256_fmadd_ps(block(w0, b), _mm256_set1_ps(s0[b]), c0)
                 c1 = _mm256_fmadd_ps(block(w1, b), _mm256_set1_ps(s1[b]), c1)
                 c2 = _mm256_fmadd_ps(block(w2, b), _mm256_set1_ps(s2[b]), c2)
@@ -347,6 +376,7 @@ extension AVX2Kernels {
         let eight = _mm256_set1_epi16(8), four = _mm256_set1_epi16(4), two = _mm256_set1_epi16(2), one = _mm256_set1_epi16(1)
         for r in rowStart..<rowEnd {
             let w = UnsafeRawPointer(bits + r &* rowStride)
+            let ahead = 4 &* prefetchRows &* rowStride  // one stream: 4·prefetchRows rows ahead (16 KiB at 16384 columns)
             var total = _mm256_setzero_si256()
             var start = 0
             while start < blocks {
@@ -355,6 +385,7 @@ extension AVX2Kernels {
                 var t2 = _mm256_setzero_si256(), t3 = _mm256_setzero_si256()
                 for b in start..<end {
                     let xb = x + 256 &* b
+                    eff_prefetch(w + (ahead &+ 32 &* b))
                     let v = load256(w + 32 &* b)
                     let high = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)
                     t0 = _mm256_add_epi16(t0, _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, bit0), load256(xb)),

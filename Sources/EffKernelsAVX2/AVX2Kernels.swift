@@ -55,6 +55,29 @@ public enum AVX2Kernels {
         }
     }
 
+    /// bf16 GEMV: bf16 → f32 is the 16 bits moved to the top of a 32-bit lane (`vpmovzxwd` + `vpslld` 16), exact;
+    /// one row at a time, two 8-wide FMA chains (as `f16`). Rows are read with one sequential stream each.
+    public static func bf16(weights: UnsafePointer<UInt16>, rowStride: Int, columns: Int, x: UnsafePointer<Float>,
+                            rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
+        @inline(__always) func widen(_ pointer: UnsafePointer<UInt16>) -> __m256 {
+            let bits = _mm_loadu_si128(UnsafeRawPointer(pointer).assumingMemoryBound(to: __m128i_u.self))
+            return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16))
+        }
+        for r in rowStart..<rowEnd {
+            let w = weights + r &* rowStride
+            var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps()
+            var c = 0
+            while c &+ 16 <= columns {
+                a0 = _mm256_fmadd_ps(widen(w + c), _mm256_loadu_ps(x + c), a0)
+                a1 = _mm256_fmadd_ps(widen(w + (c &+ 8)), _mm256_loadu_ps(x + (c &+ 8)), a1)
+                c &+= 16
+            }
+            var s = sum(_mm256_add_ps(a0, a1))
+            while c < columns { s += HalfPrecision.float(fromBfloat: w[c]) * x[c]; c &+= 1 }
+            output[r] = s
+        }
+    }
+
     /// Horizontal sum of 8 lanes.
     @inline(__always)
     static func sum(_ v: __m256) -> Float {

@@ -52,12 +52,6 @@ extension PortableRowKernels: RowKernelSet {}
 /// The AVX2 set: intrinsics where written (see `WeightFormatTraits.avx2Kernel`), else the portable loops
 /// compiled with AVX2 flags.
 extension AVX2Kernels: RowKernelSet {
-    public static func bf16(weights: UnsafePointer<UInt16>, rowStride: Int, columns: Int, x: UnsafePointer<Float>,
-                            rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {
-        PortableRowKernels.bf16(weights: weights, rowStride: rowStride, columns: columns, x: x,
-                                rowStart: rowStart, rowEnd: rowEnd, output: output)
-    }
-
     public static func int4Block32(codes: UnsafePointer<UInt8>, rowStride: Int, scales: UnsafePointer<UInt16>, columns: Int,
                                    xCodes: UnsafePointer<Int8>, xScales: UnsafePointer<Float>, xSums: UnsafePointer<Int32>,
                                    rowStart: Int, rowEnd: Int, output: UnsafeMutablePointer<Float>) {

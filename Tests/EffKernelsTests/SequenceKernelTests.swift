@@ -109,15 +109,23 @@ final class SequenceKernelTests: XCTestCase {
         } }
     }
 
+    /// SiLU·mul with the 8-lane polynomial exp: a few ulps of f32, relative to max(1, |value|).
+    static let siluBudget: Float = 1e-5
+
     func testSiluMultiplyMatchesItsTwin() {
         var random = Random(state: 4)
-        var gate = random.values(1000).map { $0 * 8 }
-        let up = random.values(1000)
+        // Random gates in ±8, then a sweep over ±100 (past the vector exp's clamp at −87/88); an odd count for the tail.
+        var gate = random.values(1000).map { $0 * 8 } + stride(from: Float(-100), through: 100, by: 0.37).map { $0 }
+        gate.append(3.5)
+        let up = random.values(gate.count)
+        XCTAssertNotEqual(gate.count % 8, 0)
         let expected = ReferenceSequenceKernels.siluMultiply(gate, up)
         gate.withUnsafeMutableBufferPointer { g in up.withUnsafeBufferPointer { u in
-            SequenceKernels.siluMultiply(g.baseAddress!, u.baseAddress!, count: 1000)
+            SequenceKernels.siluMultiply(g.baseAddress!, u.baseAddress!, count: g.count)
         } }
-        for i in gate.indices { XCTAssertEqual(gate[i], expected[i], accuracy: 1e-5 * max(1, abs(expected[i]))) }
+        for i in gate.indices {
+            XCTAssertEqual(gate[i], expected[i], accuracy: Self.siluBudget * max(1, abs(expected[i])), "value \(i)")
+        }
     }
 
     /// From `GGMLMatrix.gemmBatch` vectors on, `multiply` dequantizes and runs the f32 GEMM (f32 activations): it must

@@ -216,18 +216,16 @@ public struct GGMLMatrix: @unchecked Sendable {
             #endif
             PortableRowKernels.f32(weights: data.assumingMemoryBound(to: Float.self), rowStride: columns, columns: columns, x: xFloat,
                                    rowStart: rowStart, rowEnd: rowEnd, output: output)
-        case .f16:
+        case .f16, .bf16:
             #if arch(x86_64)
             if level >= .avx2 {
-                AVX2Kernels.f16(weights: data.assumingMemoryBound(to: UInt16.self), rowStride: columns, columns: columns, x: xFloat,
-                                rowStart: rowStart, rowEnd: rowEnd, output: output)
+                let weights = data.assumingMemoryBound(to: UInt16.self)
+                let kernel = type == .f16 ? AVX2Kernels.f16 : AVX2Kernels.bf16
+                kernel(weights, columns, columns, xFloat, rowStart, rowEnd, output)
                 return
             }
             #endif
-            GGMLRowKernels.sixteenBit(rows: data, rowBytes: rowBytes, columns: columns, brain: false, x: xFloat,
-                                      rowStart: rowStart, rowEnd: rowEnd, output: output)
-        case .bf16:
-            GGMLRowKernels.sixteenBit(rows: data, rowBytes: rowBytes, columns: columns, brain: true, x: xFloat,
+            GGMLRowKernels.sixteenBit(rows: data, rowBytes: rowBytes, columns: columns, brain: type == .bf16, x: xFloat,
                                       rowStart: rowStart, rowEnd: rowEnd, output: output)
         case .q8_0, .q4_0, .q4_1:
             let c = codes.baseAddress! + item * columns
