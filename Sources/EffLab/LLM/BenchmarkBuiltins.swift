@@ -50,15 +50,18 @@ enum BenchmarkBuiltins {
         return .object(try BenchmarkEvaluationValue(run, model: lm, profile: profile))
     }
 
+    /// The run's options from evaluate's arguments (claim and compare have no `tokens`, `chat` of this meaning: their
+    /// `tokens` sizes the timed runs, so answers get the default 256 there).
     static func options(_ arguments: Arguments, _ function: String) throws -> BenchmarkOptions {
         let seed = try arguments.integer("seed")
         guard seed >= 0 else { throw RuntimeError("\(function): 'seed' must be ≥ 0", argument: "seed") }
         let limit = arguments.isGiven("limit") ? try arguments.integer("limit") : nil
         if let limit, limit < 1 { throw RuntimeError("\(function): 'limit' must be ≥ 1, got \(limit)", argument: "limit") }
-        let shots = try arguments.integer("shots"), tokens = try arguments.integer("tokens")
+        let shots = try arguments.integer("shots")
+        let tokens = function == "evaluate" ? try arguments.integer("tokens") : BenchmarkOptions().maxTokens
         guard (0...64).contains(shots) else { throw RuntimeError("\(function): 'shots' must be within 0...64, got \(shots)", argument: "shots") }
         guard tokens >= 1 else { throw RuntimeError("\(function): 'tokens' must be ≥ 1, got \(tokens)", argument: "tokens") }
-        return BenchmarkOptions(limit: limit, shots: shots, seed: UInt64(seed), maxTokens: tokens, chat: try arguments.bool("chat"))
+        return BenchmarkOptions(limit: limit, shots: shots, seed: UInt64(seed), maxTokens: tokens, chat: arguments.isGiven("chat") ? try arguments.bool("chat") : false)
     }
 
     /// Runs a task with the progress bar and Ctrl-C handling (the run comes back partial, not as an error).
