@@ -74,4 +74,21 @@ final class BenchmarkBuiltinTests: XCTestCase {
         XCTAssertEqual(compare.errors, [])
         XCTAssertEqual(compare.output.first, "[1, 1]")
     }
+
+    /// A model agrees with itself exactly; a ternary variant of it does not.
+    func testAgreementWithTheBaseModel() {
+        let run = LLMRun("""
+            let lm = load("\(tiny)")
+            let text = corpus("persuasion")
+            let same = agreement(lm, lm, text, window: 32, windows: 2)
+            print(same.kl_divergence, same.same_top, same.delta_p_p50, same.tokens, same.windows)
+            let t = agreement(lm, quantize(lm, "ternary"), text, window: 32, windows: 2)
+            print(t.kl_divergence > 0.001, t.kl_low < t.kl_divergence, t.same_top < 1, t.kl_p99 <= t.kl_max)
+            """)
+        XCTAssertEqual(run.errors, [])
+        XCTAssertEqual(run.output.first, "0 1 0 30 2")
+        XCTAssertEqual(run.output.last, "true true true true")
+        let bad = LLMRun("agreement(load(\"\(tiny)\"), mlp([2, 2]), \"text\")")
+        XCTAssertTrue(bad.errors.first?.contains("'variant' must be a language model") ?? false, "\(bad.errors)")
+    }
 }

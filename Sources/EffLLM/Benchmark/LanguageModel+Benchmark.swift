@@ -39,6 +39,10 @@ public struct BenchmarkOutcome: Sendable {
     public let target: String
     /// Generation: the text generated.
     public let generated: String
+    /// The prompt as given to the model (generation: with its few-shot examples; multiple choice: the context).
+    public let prompt: String
+    /// Multiple choice: the choices in the shuffled order shown.
+    public let choices: [String]
     /// Multiple choice: log-likelihood of each choice (natural log, summed over its tokens), in the shuffled order
     /// shown in the prompt; its length in characters (lm-eval's acc_norm divides by it) and in tokens.
     public let choiceLogLikelihoods: [Double]
@@ -164,7 +168,8 @@ extension LanguageModel {
         let clock = ContinuousClock()
         let started = clock.now
         let example = task.examples[index]
-        let prompt = try tokenize(try generationPrompt(task, index: index, shots: shots, chat: options.chat))
+        let promptText = try generationPrompt(task, index: index, shots: shots, chat: options.chat)
+        let prompt = try tokenize(promptText)
         let room = config.contextLength - prompt.count - 1
         guard room >= 1 else {
             throw LLMError(.invalidArgument, "\(task.path):\(example.line): the \(shots.count)-shot prompt is \(prompt.count) tokens, past the model's context of \(config.contextLength): use fewer shots")
@@ -189,7 +194,8 @@ extension LanguageModel {
         let prediction = AnswerExtraction.finalAnswer(generation.text)
         let target = example.target
         return BenchmarkOutcome(index: index, line: example.line, correct: AnswerExtraction.matches(prediction, target),
-                                prediction: prediction, target: target, generated: generation.text, choiceLogLikelihoods: [],
+                                prediction: prediction, target: target, generated: generation.text, prompt: promptText,
+                                choices: [], choiceLogLikelihoods: [],
                                 choiceCharacters: [], choiceTokens: [], correctNormalised: false, promptTokens: prompt.count,
                                 processedTokens: passes.reduce(0) { $0 + $1.count }, generatedTokens: n,
                                 referenceLogLikelihood: referenceLL, referenceTokens: referenceTokens, forwardPasses: passes,
@@ -244,7 +250,8 @@ extension LanguageModel {
         let chosen = scores.indices.max { scores[$0] < scores[$1] }!
         let normalised = scores.indices.max { scores[$0] / Double(characters[$0]) < scores[$1] / Double(characters[$1]) }!
         return BenchmarkOutcome(index: index, line: example.line, correct: chosen == correct, prediction: Self.letter(chosen),
-                                target: Self.letter(correct), generated: "", choiceLogLikelihoods: scores,
+                                target: Self.letter(correct), generated: "", prompt: text, choices: choices,
+                                choiceLogLikelihoods: scores,
                                 choiceCharacters: characters, choiceTokens: continuations.map(\.count),
                                 correctNormalised: normalised == correct, promptTokens: context.count,
                                 processedTokens: passes.reduce(0) { $0 + $1.count }, generatedTokens: 0,

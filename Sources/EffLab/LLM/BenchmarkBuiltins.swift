@@ -9,7 +9,7 @@ import Foundation
 /// `benchmark(name or path)` and `evaluate(lm, benchmark, …)`: the tasks LLM claims cite, scored as
 /// lm-evaluation-harness scores them (docs/llm-benchmarks.md says where eff follows it and where not).
 enum BenchmarkBuiltins {
-    static var list: [Builtin] { [benchmarkBuiltin] }
+    static var list: [Builtin] { [benchmarkBuiltin, agreementBuiltin] }
 
     static let benchmarkBuiltin = Builtin(
         "benchmark", [.required("name")], category: "llm",
@@ -22,6 +22,46 @@ enum BenchmarkBuiltins {
         return .object(BenchmarkValue(try LanguageModelBuiltins.passing("benchmark", argument: "name") {
             isPath ? try BenchmarkTask.read(path: TextFile.expand(name)) : try BenchmarkTask.named(name)
         }))
+    }
+
+    static let agreementBuiltin = Builtin(
+        "agreement", [.required("base"), .required("variant"), .required("text"), .optional("window", .number(512)),
+                      .optional("windows"), .optional("threads")], category: "llm",
+        summary: "How closely `variant` follows `base` on `text`, as llama-perplexity --kl-divergence reports it (same "
+            + "windows as perplexity): mean KL divergence with its 95% CI, share of positions with the same top token, and "
+            + "percentiles of the change in the correct token's probability.",
+        example: "let lm = load(\"smollm2\")\nagreement(lm, quantize(lm, \"q8_0\"), corpus(\"persuasion\"), window: 128, windows: 1)"
+    ) { arguments in
+        func model(_ name: String) throws -> LanguageModel {
+            guard case .object(let object as LanguageModelValue) = arguments.value(name) else {
+                throw RuntimeError("agreement: '\(name)' must be a language model, got \(arguments.value(name).typeName)", argument: name)
+            }
+            return object.model
+        }
+        let base = try model("base"), variant = try model("variant")
+        let window = try arguments.integer("window")
+        let windows = arguments.isGiven("windows") ? try arguments.integer("windows") : nil
+        if let windows, windows < 1 { throw RuntimeError("agreement: 'windows' must be ≥ 1", argument: "windows") }
+        Interpreter.interruptRequested = false
+        defer { Interpreter.interruptRequested = false }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let a = try LanguageModelBuiltins.withThreads(arguments, "agreement") { try LanguageModelBuiltins.passing("agreement", argument: "text") {
+            try base.agreement(with: variant, text: try arguments.string("text"), window: window, maxWindows: windows,
+                               shouldStop: { Interpreter.interruptRequested })
+        } }
+        let kl = a.meanDivergence, error = a.divergenceStandardError
+        func percentiles(_ values: [Double], _ name: String, _ ps: [Double]) -> [(String, Value)] {
+            ps.map { ("\(name)_p\(LabFormat.fixed($0, digits: $0 == $0.rounded() ? 0 : 1))", .number(Quantiles.percentile(values, $0))) }
+        }
+        return .record(Record([("kl_divergence", .number(kl)), ("kl_error", .number(error)),
+                               ("kl_low", .number(kl - 1.96 * error)), ("kl_high", .number(kl + 1.96 * error))]
+            + percentiles(a.divergences, "kl", [50, 99, 99.9]) + [("kl_max", .number(a.divergences.max() ?? 0)),
+               ("same_top", .number(a.sameTopShare)), ("same_top_error", .number(a.sameTopStandardError)),
+               ("delta_p_mean", .number(a.probabilityChanges.reduce(0, +) / Double(max(1, a.tokens))))]
+            + percentiles(a.probabilityChanges, "delta_p", [1, 5, 50, 95, 99])
+            + [("tokens", .number(Double(a.tokens))), ("windows", .number(Double(a.windows))),
+               ("time", .quantity(Quantity((clock.now - started).seconds, .time)))]))
     }
 
     /// The parameters `evaluate` takes for language models (after model and data).

@@ -140,6 +140,8 @@ final class BenchmarkEvaluationValue: EffObject {
             }
             fields += [("prompt_tokens", .number(Double(outcome.promptTokens))), ("tokens", .number(Double(outcome.processedTokens))),
                        ("time", .quantity(Quantity(outcome.seconds, .time))), ("energy", .quantity(Quantity(joules, .energy)))]
+            if run.kind == .multipleChoice { fields.append(("choices", .list(outcome.choices.map { .string($0) }))) }
+            fields.append(("prompt", .string(outcome.prompt)))
             return Record(fields)
         })
     }
