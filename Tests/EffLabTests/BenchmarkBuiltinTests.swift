@@ -91,4 +91,21 @@ final class BenchmarkBuiltinTests: XCTestCase {
         let bad = LLMRun("agreement(load(\"\(tiny)\"), mlp([2, 2]), \"text\")")
         XCTAssertTrue(bad.errors.first?.contains("'variant' must be a language model") ?? false, "\(bad.errors)")
     }
+
+    /// limit, shots, seed, tokens given to benchmark() are the runs' defaults; a call's own arguments win.
+    func testBenchmarkCarriesRunDefaults() {
+        let run = LLMRun("""
+            let b = benchmark("\(gsm8k)", limit: 1, shots: 2, tokens: 3)
+            b
+            let lm = load("\(tiny)")
+            let r = evaluate(lm, b)
+            let s = evaluate(lm, b, limit: 2, shots: 0)
+            print(r.count, r.shots, r.outcomes[0].generated_tokens <= 3, s.count, s.shots)
+            """)
+        XCTAssertEqual(run.errors, [])
+        XCTAssertTrue(run.text.contains("limit 1, shots 2, tokens 3"), run.text)
+        XCTAssertEqual(run.output.last, "1 2 true 2 0")
+        let bad = LLMRun("benchmark(\"\(gsm8k)\", shots: -1)")
+        XCTAssertEqual(bad.errors, ["benchmark: 'shots' must be a whole number within 0...64, got -1"])
+    }
 }

