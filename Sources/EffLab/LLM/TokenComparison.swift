@@ -144,7 +144,8 @@ enum TokenComparison {
         }
         let label = systems[0].energy.map { EnergyLabels.source($0.source) }
         let timed = "prompt of \(measured[0].promptTokens) tokens, \(tokens) generated"
-        let record = ClaimConditions(dataset: outcomes.map { "\($0.description); timed on a \(timed)" } ?? timed, batchSize: 1,
+        let record = ClaimConditions(dataset: outcomes.map { "\($0.description); \(needsRuns ? "timed" : "J/token") on a \(timed)" } ?? timed,
+                                     batchSize: 1,
                                      formats: [candidateName: candidate.weightFormatName, baselineName: baseline.weightFormatName],
                                      threads: KernelThreads.count, energySource: label)
         do {
