@@ -1,3 +1,4 @@
+import EffNumerics
 import Foundation
 
 /// A ratio of two systems' figures (candidate / baseline) with its confidence interval and how it was obtained.

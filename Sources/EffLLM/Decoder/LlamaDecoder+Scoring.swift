@@ -29,22 +29,29 @@ extension LlamaDecoder {
     /// log p(target[i]) from hidden row i, computing the output head in chunks so logits never take more than
     /// a few MB. // hidden: (targets, width)
     func scoreRows(hidden: [Float], targets: [Int32]) throws -> [Double] {
-        let chunk = 64  // rows of logits at a time: 12.6 MB for SmolLM2, and the output head is dequantized once per chunk
         var result: [Double] = []
         result.reserveCapacity(targets.count)
+        try forEachLogitRow(hidden: hidden, rows: targets.count) { row, logits in
+            result.append(Self.logProbability(logits, of: Int(targets[row])))
+        }
+        return result
+    }
+
+    /// The logits of each of `rows` hidden rows in order, computing the output head in chunks so logits never take more
+    /// than a few MB. // hidden: (rows, width); body gets (row, logits: (vocabularySize))
+    func forEachLogitRow(hidden: [Float], rows: Int, _ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let chunk = 64  // rows of logits at a time: 12.6 MB for SmolLM2, and the output head is dequantized once per chunk
         var start = 0
-        while start < targets.count {
-            let end = min(start + chunk, targets.count)
+        while start < rows {
+            let end = min(start + chunk, rows)
             let logits = try self.logits(Array(hidden[(start * config.width)..<(end * config.width)]))
-            logits.withUnsafeBufferPointer { all in
+            try logits.withUnsafeBufferPointer { all in
                 for row in start..<end {
-                    let slice = UnsafeBufferPointer(rebasing: all[((row - start) * config.vocabularySize)..<((row - start + 1) * config.vocabularySize)])
-                    result.append(Self.logProbability(slice, of: Int(targets[row])))
+                    try body(row, UnsafeBufferPointer(rebasing: all[((row - start) * config.vocabularySize)..<((row - start + 1) * config.vocabularySize)]))
                 }
             }
             start = end
         }
-        return result
     }
 
     /// The result of a perplexity run.

@@ -125,9 +125,10 @@ enum ClaimBuiltins {
         Builtin("claim", [.required("candidate"), .required("baseline"), .required("data"), .required("conditions"),
                           .optional("batch", .number(1)), .optional("profile", .string(EnergyProfileRegistry.defaultName)),
                           .optional("meter", .string("none")), .optional("budget", .quantity(Quantity(2, .time))),
-                          .optional("tokens", .number(32)), .optional("repeats", .number(5))],
+                          .optional("tokens", .number(32)), .optional("repeats", .number(5)), .optional("limit"),
+                          .optional("shots"), .optional("seed")],
                 category: "energy",
-                summary: "Judges a claim about candidate vs baseline on data: conditions are records {metric: \"energy\"|\"latency\"|\"accuracy\", relation: \"<=\"|\"<\"|\">=\"|\">\", bound}; energy is estimated unless a meter is named. Language models on a prompt: energy is decode J/token, latency decode time per token (repeats interleaved runs of tokens tokens).",
+                summary: "Judges a claim about candidate vs baseline on data: conditions are records {metric: \"energy\"|\"latency\"|\"accuracy\", relation: \"<=\"|\"<\"|\">=\"|\">\", bound}; energy is estimated unless a meter is named. Language models on a prompt: energy is decode J/token, latency decode time per token (repeats interleaved runs of tokens tokens); on a benchmark also accuracy, from paired per-example outcomes (limit, shots, seed as in evaluate, or the benchmark's).",
                 example: "let d = split(dataset(\"digits\"), train: 0.8, seed: 1); claim(mlp([64, 16, 10]), mlp([64, 32, 10]), d.test, [{metric: \"energy\", relation: \"<=\", bound: 1/2}]).verdict") { arguments in
             if let lms = try TokenComparison.languageModels([arguments.value("candidate"), arguments.value("baseline")], function: "claim") {
                 let (tokens, repeats) = try TokenComparison.counts(arguments, function: "claim")
@@ -135,7 +136,7 @@ enum ClaimBuiltins {
                     candidate: lms[0], baseline: lms[1], prompt: try TokenComparison.prompt(arguments, function: "claim"),
                     conditions: try parseConditions(try arguments.list("conditions")), tokens: tokens, repeats: repeats,
                     profile: try SessionProfiles.resolve(arguments.value("profile"), function: "claim"),
-                    meter: try MeterBuiltins.choose(arguments.value("meter"), function: "claim")))
+                    meter: try MeterBuiltins.choose(arguments.value("meter"), function: "claim"), arguments: arguments))
             }
             let candidate = try arguments.modelValue("candidate", function: "claim")
             let baseline = try arguments.modelValue("baseline", function: "claim")

@@ -14,16 +14,18 @@ enum CompareBuiltins {
         Builtin("compare", [.required("models"), .required("data"), .optional("batch", .number(1)),
                             .optional("budget", .quantity(Quantity(2, .time))), .optional("meter", .string("auto")),
                             .optional("profile", .string(EnergyProfileRegistry.defaultName)),
-                            .optional("tokens", .number(32)), .optional("repeats", .number(5))],
+                            .optional("tokens", .number(32)), .optional("repeats", .number(5)), .optional("limit"),
+                            .optional("shots"), .optional("seed")],
                 category: "energy",
-                summary: "Measures models in interleaved rounds (A B, B A, …) on the same data: a table of accuracy, size, operations, median latency and energy per inference, with ratios to the first model. Language models on a prompt: prefill and decode tokens/s, decode time and J/token ratios to the first.",
+                summary: "Measures models in interleaved rounds (A B, B A, …) on the same data: a table of accuracy, size, operations, median latency and energy per inference, with ratios to the first model. Language models on a prompt: prefill and decode tokens/s, decode time and J/token ratios to the first; on a benchmark also accuracy with its CI and McNemar's p against the first (limit, shots, seed as in evaluate, or the benchmark's).",
                 example: "let d = split(dataset(\"digits\"), train: 0.8, seed: 1); compare([mlp([64, 32, 10]), mlp([64, 16, 10])], d.test, budget: 0.2 s).estimated_energy") { arguments in
             if let lms = try TokenComparison.languageModels(try arguments.list("models"), function: "compare") {
                 let (tokens, repeats) = try TokenComparison.counts(arguments, function: "compare")
                 return .object(try TokenComparison.table(lms, prompt: try TokenComparison.prompt(arguments, function: "compare"),
                                                          tokens: tokens, repeats: repeats,
                                                          meter: try MeterBuiltins.choose(arguments.value("meter"), function: "compare"),
-                                                         profile: try SessionProfiles.resolve(arguments.value("profile"), function: "compare")))
+                                                         profile: try SessionProfiles.resolve(arguments.value("profile"), function: "compare"),
+                                                         outcomes: try TokenComparison.benchmarkOutcomes(lms, arguments, function: "compare")))
             }
             let models = try arguments.list("models").enumerated().map { index, value -> ModelValue in
                 guard case .object(let object as ModelValue) = value else {

@@ -10,7 +10,7 @@ import Foundation
 enum LanguageModelBuiltins {
     static var list: [Builtin] {
         [modelsBuiltin, tokensBuiltin, detokenizeBuiltin, generateBuiltin, chatBuiltin, logprobsBuiltin, perplexityBuiltin,
-         corpusBuiltin, readTextBuiltin]
+         corpusBuiltin, readTextBuiltin] + BenchmarkBuiltins.list
     }
 
     /// `load(path)` for language models: a `.gguf` path or a model name (no extension). Returns nil for other

@@ -6,7 +6,7 @@ import EffNumerics
 import EffUnits
 
 /// `compare` and `claim` for language models: the models measured on one prompt in interleaved rounds, judged on
-/// decode energy per token (J/token) and decode time per token; accuracy of language models is a later issue.
+/// decode energy per token (J/token) and decode time per token, and on a benchmark's paired per-example outcomes.
 enum TokenComparison {
     /// The columns of compare's table for language models, in order.
     static let columns = ["name", "format", "prefill_tokens_per_s", "decode_tokens_per_s", "decode_time_ratio",
@@ -26,13 +26,31 @@ enum TokenComparison {
         return models
     }
 
-    /// The prompt: `data` must be text for language models.
+    /// The prompt: `data` must be text for language models, or a benchmark (its first question is the prompt of the
+    /// timed runs).
     static func prompt(_ arguments: Arguments, function: String) throws -> String {
+        if let task = BenchmarkBuiltins.task(arguments.value("data")) { return task.examples[0].question }
         guard case .string(let prompt) = arguments.value("data") else {
-            throw RuntimeError("\(function): for language models, 'data' is the prompt text, got \(arguments.value("data").typeName)",
+            throw RuntimeError("\(function): for language models, 'data' is the prompt text or a benchmark, got \(arguments.value("data").typeName)",
                                argument: "data")
         }
         return prompt
+    }
+
+    /// Both models run on a benchmark (same examples, shots, seed): per-example correctness for paired statistics.
+    static func benchmarkOutcomes(_ models: [LanguageModel], _ arguments: Arguments, function: String) throws
+        -> (correct: [[Bool]], description: String)? {
+        guard let task = BenchmarkBuiltins.task(arguments.value("data")) else { return nil }
+        let options = try BenchmarkBuiltins.options(arguments, function)
+        let runs = try models.map {
+            try BenchmarkBuiltins.run($0, task, options: options, references: false, arguments: arguments, function: function)
+        }
+        if let partial = runs.first(where: \.partial) {
+            throw RuntimeError("\(function): interrupted after \(partial.outcomes.count) of \(partial.planned) examples; a claim needs every model on the same examples")
+        }
+        let shots = task.kind == .generation ? "\(options.shots)-shot" : "zero-shot"
+        return (runs.map { $0.outcomes.map(\.correct) },
+                "\(task.name) (\(shots), seed \(options.seed), \(runs[0].outcomes.count) of \(task.examples.count) examples)")
     }
 
     /// `tokens` (≥ 2: one prefill token and at least one decode step) and `repeats` (≥ 2 for a ratio's interval).
@@ -51,13 +69,15 @@ enum TokenComparison {
     }
 
     /// compare's table: one row per model, ratios to the first.
+    /// With benchmark `outcomes` (per model, per example) the table gains accuracy, its 95% CI and McNemar's p against
+    /// the first model.
     static func table(_ models: [LanguageModel], prompt: String, tokens: Int, repeats: Int, meter: (any EnergyMeter)?,
-                      profile: EnergyProfile) throws -> Table {
+                      profile: EnergyProfile, outcomes: (correct: [[Bool]], description: String)? = nil) throws -> Table {
         let measured = try TokenMeasurementValue.interleaved(models, prompt: prompt, tokens: tokens, repeats: repeats, meter: meter,
                                                              idle: false, profile: profile, function: "compare")
         let baseline = measured[0]
         var rows: [[Value]] = []
-        for m in measured {
+        for (index, m) in measured.enumerated() {
             let ratio = try ModelBenchmarks.rethrow("compare") {
                 try Statistics.ratioConfidenceInterval(numerator: decodeSecondsPerToken(m), denominator: decodeSecondsPerToken(baseline))
             }
@@ -68,17 +88,40 @@ enum TokenComparison {
                          ratio.confidenceInterval.map { .number($0.upper) } ?? .nilValue,
                          joules(Statistics.meanOrNaN(m.prefillEnergies)), joules(energy),
                          base > 0 ? .number(energy / base) : .nilValue, .string(m.energySourceLabel)])
+            if let correct = outcomes?.correct {
+                rows[index] += try accuracyCells(correct[index], baseline: correct[0])
+            }
         }
-        return try Table(columns: columns, rows: rows)
+        return try Table(columns: columns + (outcomes == nil ? [] : accuracyColumns), rows: rows)
+    }
+
+    static let accuracyColumns = ["accuracy", "accuracy_low", "accuracy_high", "mcnemar_p"]
+
+    /// Accuracy, its Clopper–Pearson 95% interval and McNemar's exact p against the baseline's outcomes.
+    static func accuracyCells(_ correct: [Bool], baseline: [Bool]) throws -> [Value] {
+        let right = correct.filter { $0 }.count
+        return try ModelBenchmarks.rethrow("compare") {
+            let interval = try Distributions.clopperPearsonInterval(successes: right, trials: correct.count)
+            let test = try McNemarTest(first: correct, second: baseline)
+            return [.number(Double(right) / Double(max(1, correct.count))), .number(interval.lower), .number(interval.upper),
+                    .number(test.pValue)]
+        }
     }
 
     /// claim for language models: energy = decode J/token (the estimate, exact, unless a meter is named: then measured
     /// per run), latency = decode seconds per token from interleaved runs.
+    /// Accuracy: paired per-example outcomes on a benchmark (`arguments`' data, limit, shots, seed): McNemar's test and
+    /// the bootstrap CI of the difference, as for MLPs.
     static func judge(candidate: LanguageModel, baseline: LanguageModel, prompt: String, conditions: [ClaimCondition],
-                      tokens: Int, repeats: Int, profile: EnergyProfile, meter: (any EnergyMeter)?) throws -> VerdictValue {
+                      tokens: Int, repeats: Int, profile: EnergyProfile, meter: (any EnergyMeter)?,
+                      arguments: Arguments) throws -> VerdictValue {
+        var outcomes: (correct: [[Bool]], description: String)?
         if conditions.contains(where: { $0.metric == .accuracy }) {
-            throw RuntimeError("claim: accuracy claims about language models are not supported yet (energy and latency are)",
-                               argument: "conditions")
+            outcomes = try benchmarkOutcomes([candidate, baseline], arguments, function: "claim")
+            guard outcomes != nil else {
+                throw RuntimeError("claim: accuracy claims about language models need a benchmark as data, e.g. benchmark(\"gsm8k\")",
+                                   argument: "data")
+            }
         }
         let (candidateName, baselineName) = candidate.name == baseline.name
             ? ("\(candidate.name) (candidate)", "\(baseline.name) (baseline)") : (candidate.name, baseline.name)
@@ -97,9 +140,12 @@ enum TokenComparison {
                 if meter != nil { systems[index].energySamples = m.decodeEnergies }
             }
             if needsRuns { systems[index].latencySamples = decodeSecondsPerToken(m) }
+            systems[index].correct = outcomes?.correct[index]
         }
         let label = systems[0].energy.map { EnergyLabels.source($0.source) }
-        let record = ClaimConditions(dataset: "prompt of \(measured[0].promptTokens) tokens, \(tokens) generated", batchSize: 1,
+        let timed = "prompt of \(measured[0].promptTokens) tokens, \(tokens) generated"
+        let record = ClaimConditions(dataset: outcomes.map { "\($0.description); \(needsRuns ? "timed" : "J/token") on a \(timed)" } ?? timed,
+                                     batchSize: 1,
                                      formats: [candidateName: candidate.weightFormatName, baselineName: baseline.weightFormatName],
                                      threads: KernelThreads.count, energySource: label)
         do {

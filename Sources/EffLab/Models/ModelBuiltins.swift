@@ -113,10 +113,19 @@ enum ModelBuiltins {
     }
 
     static let evaluateBuiltin = Builtin(
-        "evaluate", [.required("model"), .required("data")], category: "models",
-        summary: "Accuracy, loss, confusion matrix and per-example outcomes of a model on a data set.",
+        "evaluate", [.required("model"), .required("data")] + BenchmarkBuiltins.evaluateParameters, category: "models",
+        summary: "Accuracy, loss, confusion matrix and per-example outcomes of a model on a data set; for a language model "
+            + "on a benchmark: accuracy with its 95% CI, per-example outcomes, tokens, time and estimated energy (limit, "
+            + "shots, seed, tokens, chat, references: perplexity of the reference answers; Ctrl-C keeps what finished).",
         example: "let parts = split(dataset(\"iris\"))\nlet m = mlp([4, 16, 3])\ntrain(m, parts.train, epochs: 20);\nevaluate(m, parts.test)"
     ) { arguments in
+        if case .object(let object as LanguageModelValue) = arguments.value("model") {
+            return try BenchmarkBuiltins.evaluate(object.model, arguments)
+        }
+        if BenchmarkBuiltins.task(arguments.value("data")) != nil {
+            throw RuntimeError("evaluate: a benchmark is a task for a language model with a tokenizer; 'model' is \(arguments.value("model").typeName)",
+                               hint: "load one with load(\"smollm2\")", argument: "model")
+        }
         let model = try arguments.model("evaluate", "model")
         let data = try arguments.dataset("evaluate", "data")
         let evaluation = try LabModelBuiltins.passingErrors("evaluate", argument: "data") {

@@ -32,19 +32,25 @@ final class ProgressBar {
     }
 
     /// Draws the empty bar before the first epoch, so a slow first epoch does not look like a hang.
-    func start(epochs: Int) {
+    func start(epochs: Int, unit: String = "epoch") {
         let empty = String(repeating: ascii ? "-" : "░", count: ProgressBar.cells)
-        write("\r\u{1B}[K\(label)  epoch 0/\(epochs) \(empty)")
+        write("\r\u{1B}[K\(label)  \(unit) 0/\(epochs) \(empty)")
         drawn = true
     }
 
     /// Redraws the line for a finished epoch.
     func update(_ epoch: TrainingEpoch) {
-        let done = Double(epoch.epoch) / Double(max(1, epoch.epochs))
-        let remaining = epoch.epoch > 0 ? epoch.elapsed / Double(epoch.epoch) * Double(epoch.epochs - epoch.epoch) : 0
-        let head = "\(label)  epoch \(epoch.epoch)/\(epoch.epochs) "
-        var tail = " loss \(LabFormat.fixed(epoch.loss, digits: 4))  accuracy \(LabFormat.percent(epoch.trainAccuracy))"
-        if epoch.epoch < epoch.epochs { tail += "  ~\(Self.duration(remaining)) left" }
+        update(done: epoch.epoch, of: epoch.epochs, unit: "epoch", elapsed: epoch.elapsed,
+               detail: "loss \(LabFormat.fixed(epoch.loss, digits: 4))  accuracy \(LabFormat.percent(epoch.trainAccuracy))")
+    }
+
+    /// Redraws the line after `step` of `total` steps (epochs, examples), `elapsed` seconds in.
+    func update(done step: Int, of total: Int, unit: String, elapsed: Double, detail: String) {
+        let done = Double(step) / Double(max(1, total))
+        let remaining = step > 0 ? elapsed / Double(step) * Double(total - step) : 0
+        let head = "\(label)  \(unit) \(step)/\(total) "
+        var tail = " " + detail
+        if step < total { tail += "  ~\(Self.duration(remaining)) left" }
         // A narrow terminal shortens the bar first (to 5 cells), and only then cuts the text.
         let cells = max(5, min(ProgressBar.cells, width - 1 - head.count - tail.count))
         let filled = min(cells, Int((done * Double(cells)).rounded()))
