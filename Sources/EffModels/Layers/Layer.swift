@@ -128,8 +128,19 @@ public struct LayerSpec: Sendable, Equatable {
 /// A layer spec's arguments while a kind builds a layer: typed access with the kind's defaults and messages
 /// that name the field.
 public struct LayerArguments {
-    let kind: LayerKind
+    /// The kind's name (for messages) and its fields (for defaults): a `LayerKind`'s or a `BlockKind`'s.
+    let kind: (name: String, fields: [LayerKind.Field])
     let values: [String: LayerArgument]
+
+    init(kind: LayerKind, values: [String: LayerArgument]) {
+        self.kind = (kind.name, kind.fields)
+        self.values = values
+    }
+
+    init(name: String, fields: [LayerKind.Field], values: [String: LayerArgument]) {
+        self.kind = (name, fields)
+        self.values = values
+    }
 
     /// The value given for `field`, or its default.
     public func value(_ field: String) -> LayerArgument? {

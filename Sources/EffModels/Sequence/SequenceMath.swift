@@ -1,0 +1,95 @@
+import EffKernels
+import Foundation
+
+// The dense algebra of sequence layers, on eff's blocked, threaded f32 GEMM (`Kernels.multiply`).
+
+/// C = op(A)·op(B) (+ C when `accumulate`). op(A) is (m, k), op(B) is (k, n), C is (m, n); stored shapes as
+/// `Kernels.multiply` documents. Sizes come from the model, never from files, so a mismatch is a programming error.
+@inline(__always)
+func gemm(_ a: [Float], _ b: [Float], into c: inout [Float], m: Int, n: Int, k: Int,
+          transposeA: Transpose = .none, transposeB: Transpose = .none, accumulate: Bool = false) {
+    a.withUnsafeBufferPointer { aBuffer in
+        b.withUnsafeBufferPointer { bBuffer in
+            c.withUnsafeMutableBufferPointer { cBuffer in
+                gemm(aBuffer, bBuffer, into: cBuffer, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                     accumulate: accumulate)
+            }
+        }
+    }
+}
+
+@inline(__always)
+func gemm(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, into c: UnsafeMutableBufferPointer<Float>,
+          m: Int, n: Int, k: Int, transposeA: Transpose = .none, transposeB: Transpose = .none, accumulate: Bool = false) {
+    do {
+        try Kernels.multiply(a, b, into: c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                             accumulate: accumulate)
+    } catch {
+        preconditionFailure("sequence layer GEMM with inconsistent shapes: \(error)")
+    }
+}
+
+/// A bias-free linear map y = x·Wᵀ with W stored (outputs, inputs), as PyTorch's `nn.Linear(bias=False)` and GGUF.
+struct LinearMap: Sendable, Equatable {
+    /// (outputs, inputs)
+    var weight: [Float]
+    let inputs: Int
+    let outputs: Int
+
+    /// Weights drawn from N(0, scale²); scale defaults to 1/√inputs (fan-in).
+    init(inputs: Int, outputs: Int, random: inout RandomGenerator, scale: Float? = nil) {
+        let deviation = scale ?? 1 / Float(inputs).squareRoot()
+        self.inputs = inputs
+        self.outputs = outputs
+        weight = (0..<(inputs * outputs)).map { _ in random.nextNormal() * deviation }
+    }
+
+    /// x (rows, inputs) → (rows, outputs)
+    func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
+        var y = [Float](repeating: 0, count: rows * outputs)
+        gemm(x, weight, into: &y, m: rows, n: outputs, k: inputs, transposeB: .transposed)
+        return y
+    }
+
+    /// dx = dy·W (rows, inputs) and dW = dyᵀ·x (outputs, inputs). // dy (rows, outputs), x (rows, inputs)
+    func backward(_ dy: [Float], input x: [Float], rows: Int) -> (input: [Float], weight: [Float]) {
+        var dx = [Float](repeating: 0, count: rows * inputs)
+        gemm(dy, weight, into: &dx, m: rows, n: inputs, k: outputs)
+        var dw = [Float](repeating: 0, count: outputs * inputs)
+        gemm(dy, x, into: &dw, m: outputs, n: inputs, k: rows, transposeA: .transposed)
+        return (dx, dw)
+    }
+
+    /// The multiply-adds of `rows` positions and one read of the weights (f32).
+    func work(rows: Int) -> Work {
+        var work = Work()
+        work.add(.f32MultiplyAdd, UInt64(rows) * UInt64(inputs * outputs))
+        work.weightBytesRead = UInt64(inputs * outputs) * 4
+        work.activationBytesRead = UInt64(rows * inputs) * 4
+        work.activationBytesWritten = UInt64(rows * outputs) * 4
+        return work
+    }
+}
+
+/// SiLU(x) = x·σ(x) and its derivative σ(x)·(1 + x·(1 − σ(x))).
+@inline(__always) func silu(_ x: Float) -> Float { x / (1 + Foundation.exp(-x)) }
+@inline(__always) func siluDerivative(_ x: Float) -> Float {
+    let s = 1 / (1 + Foundation.exp(-x))
+    return s * (1 + x * (1 - s))
+}
+
+/// GELU with the tanh approximation (GPT-2, PyTorch `approximate="tanh"`) and its derivative.
+@inline(__always) func gelu(_ x: Float) -> Float {
+    let c: Float = 0.7978845608 // √(2/π)
+    return 0.5 * x * (1 + tanh(c * (x + 0.044715 * x * x * x)))
+}
+@inline(__always) func geluDerivative(_ x: Float) -> Float {
+    let c: Float = 0.7978845608
+    let inner = c * (x + 0.044715 * x * x * x)
+    let t = tanh(inner)
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+}
+
+/// softplus(x) = log(1 + eˣ), computed without overflow; its derivative is σ(x).
+@inline(__always) func softplus(_ x: Float) -> Float { x > 20 ? x : Foundation.log1p(Foundation.exp(x)) }
+@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }

@@ -1,0 +1,143 @@
+@testable import EffModels
+import XCTest
+
+final class SequenceModelTests: XCTestCase {
+    private func mixer(_ kind: String, _ arguments: [String: LayerArgument], width: Int = 8, seed: UInt64 = 3) throws -> any SequenceMixer {
+        var random = RandomGenerator(seed: seed)
+        return try XCTUnwrap(BlockKind.named(kind)).mixer(arguments, width: width, random: &random)
+    }
+
+    func testAttentionBackwardMatchesFiniteDifferences() throws {
+        let shape = SequenceShape(batch: 2, length: 6)
+        try GradientCheck.check(mixer("attention", ["heads": .number(2)]), shape: shape)
+        try GradientCheck.check(mixer("attention", ["heads": .number(2), "window": .number(3)]), shape: shape)
+        try GradientCheck.check(mixer("attention", ["heads": .number(1), "block": .number(2)]), shape: shape)
+    }
+
+    func testFeedForwardBackwardMatchesFiniteDifferences() throws {
+        let shape = SequenceShape(batch: 2, length: 3)
+        try GradientCheck.check(mixer("ffn", ["hidden": .number(12)]), shape: shape)
+        try GradientCheck.check(mixer("ffn", ["hidden": .number(12), "activation": .name("gelu")]), shape: shape)
+    }
+
+    func testAttentionPatternsMaskTheRightKeys() throws {
+        let shape = SequenceShape(batch: 1, length: 8)
+        var random = RandomGenerator(seed: 1)
+        let input = (0..<(8 * 8)).map { _ in random.nextNormal() }
+        for (arguments, allowed) in [
+            (["heads": LayerArgument.number(2)], { (i: Int, j: Int) in j <= i }),
+            (["heads": .number(2), "window": .number(3)], { (i: Int, j: Int) in j <= i && i - j < 3 }),
+            (["heads": .number(2), "block": .number(4)], { (i: Int, j: Int) in j <= i && (j / 4 == i / 4 || j % 4 == 3) }),
+        ] {
+            let attention = try mixer("attention", arguments) as! AttentionMixer
+            let probabilities = try attention.forward(input, shape: shape).saved[1]   // (1, heads, 8, 8)
+            for h in 0..<2 {
+                for i in 0..<8 {
+                    var total: Float = 0
+                    for j in 0..<8 {
+                        let p = probabilities[(h * 8 + i) * 8 + j]
+                        total += p
+                        XCTAssertEqual(p > 0, allowed(i, j), "\(attention): head \(h) query \(i) key \(j)")
+                    }
+                    XCTAssertEqual(total, 1, accuracy: 1e-5)
+                    XCTAssertEqual(attention.pattern.keyCount(query: i), (0..<8).filter { allowed(i, $0) }.count)
+                }
+            }
+        }
+        // A window as long as the sequence is dense attention.
+        let dense = try mixer("attention", ["heads": .number(2)])
+        let wide = try mixer("attention", ["heads": .number(2), "window": .number(8)])
+        XCTAssertEqual(try dense.forward(input, shape: shape).output, try wide.forward(input, shape: shape).output)
+    }
+
+    func testMalformedDeclarationsAreClearErrors() throws {
+        func message(_ kind: String, _ arguments: [String: LayerArgument]) -> String {
+            do { _ = try mixer(kind, arguments); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message("attention", ["heads": .number(3)]), "attention: 3 heads do not divide the width 8")
+        XCTAssertEqual(message("attention", ["heads": .number(2), "window": .number(0)]),
+                       "attention needs 'window', a whole number in 1…16777216 (leave it out for none)")
+        XCTAssertEqual(message("attention", ["heads": .number(2), "window": .number(2), "block": .number(2)]),
+                       "attention takes 'window' or 'block', not both")
+        XCTAssertEqual(message("attention", ["heads": .number(2), "depth": .number(2)]),
+                       "a attention block has no field 'depth' (fields: heads, window, block, base)")
+        XCTAssertEqual(message("ffn", ["hidden": .number(4), "activation": .name("tanh")]),
+                       "feed-forward activation must be one of: swiglu, gelu; got 'tanh'")
+        XCTAssertThrowsError(try SequenceModel(vocabularySize: 10, width: 8, blocks: [LayerSpec(kind: "conv")], seed: 1)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("model 'model', block 1: unknown block kind 'conv'"), "\(error)")
+        }
+    }
+
+    /// The whole model (embedding, residual blocks with their norms, final norm, head, cross-entropy) against
+    /// finite differences of its mean loss.
+    func testModelGradientsMatchFiniteDifferences() throws {
+        let specs = [LayerSpec(kind: "attention", arguments: ["heads": .number(2)]),
+                     LayerSpec(kind: "ffn", arguments: ["hidden": .number(16)])]
+        var model = try SequenceModel(vocabularySize: 11, width: 8, blocks: specs, seed: 5)
+        // Embeddings start at N(0, 0.02²): too small for a step of 1e-2 to be linear through the RMSNorm that follows.
+        model.embedding = model.embedding.map { $0 * 50 }
+        let shape = SequenceShape(batch: 2, length: 5)
+        var random = RandomGenerator(seed: 9)
+        let windows = (0..<(2 * 6)).map { _ in Int32(random.nextIndex(below: 11)) }
+        let analytic = try model.loss(windows: windows, shape: shape, gradients: true).gradients
+        let parameters = model.parameters
+        XCTAssertEqual(analytic.map(\.count), parameters.map(\.count))
+        let h: Float = 1e-2
+        for tensor in parameters.indices {
+            for _ in 0..<6 {
+                let i = random.nextIndex(below: parameters[tensor].count)
+                var plus = model, minus = model
+                var p = parameters, q = parameters
+                p[tensor][i] += h; q[tensor][i] -= h
+                plus.setParameters(p); minus.setParameters(q)
+                let numeric = (try plus.loss(windows: windows, shape: shape, gradients: false).loss
+                    - minus.loss(windows: windows, shape: shape, gradients: false).loss) / Double(2 * h)
+                XCTAssertEqual(Double(analytic[tensor][i]), numeric, accuracy: 2e-2 * abs(numeric) + 1e-3,
+                               "\(model.parameterShapes[tensor].name)[\(i)]")
+            }
+        }
+    }
+
+    /// A tiny model learns a repetitive text far below the unigram baseline, and training is deterministic.
+    func testTrainingLearnsAndIsDeterministic() throws {
+        let text = String(repeating: "the cat sat on the mat. ", count: 60)
+        let data = try TokenSequence.characters(text, name: "cats")
+        let (train, heldOut) = try data.split(heldOut: 0.2)
+        var options = SequenceTrainingOptions(steps: 60)
+        options.batch = 8
+        options.length = 24
+        options.warmup = 5
+        options.learningRate = 1e-2
+        options.evaluateEvery = 0
+        options.evaluationWindows = 4
+        let specs = [LayerSpec(kind: "attention", arguments: ["heads": .number(2)]),
+                     LayerSpec(kind: "ffn", arguments: ["hidden": .number(32)])]
+        var first = try SequenceModel(vocabularySize: data.vocabulary.count, width: 16, blocks: specs, seed: 1)
+        var second = first
+        let history = try first.train(on: train, heldOut: heldOut, options: options)
+        _ = try second.train(on: train, heldOut: heldOut, options: options)
+        XCTAssertEqual(first.parameters, second.parameters, "same seed, same weights")
+        let unigram = train.unigramPerplexity(on: heldOut)
+        let perplexity = try XCTUnwrap(history.heldOutPerplexity)
+        XCTAssertLessThan(perplexity, unigram / 2, "held-out perplexity \(perplexity) vs unigram \(unigram)")
+        XCTAssertEqual(first.vocabulary, data.vocabulary)
+        // Stopping early keeps the steps made.
+        var stopped = try SequenceModel(vocabularySize: data.vocabulary.count, width: 16, blocks: specs, seed: 1)
+        let partial = try stopped.train(on: train, heldOut: heldOut, options: options) { $0.step < 3 }
+        XCTAssertTrue(partial.stoppedEarly)
+        XCTAssertEqual(partial.steps.count, 3)
+        XCTAssertNotNil(partial.heldOutLoss)
+    }
+
+    func testLearningRateScheduleWarmsUpThenDecays() {
+        var options = SequenceTrainingOptions(steps: 110)
+        options.warmup = 10
+        options.learningRate = 1
+        options.minimumRate = 0.1
+        XCTAssertEqual(options.rate(step: 0), 0.1, accuracy: 1e-12)
+        XCTAssertEqual(options.rate(step: 9), 1, accuracy: 1e-12)
+        XCTAssertEqual(options.rate(step: 10), 1, accuracy: 1e-12)
+        XCTAssertEqual(options.rate(step: 60), 0.55, accuracy: 1e-12)   // half-way: 0.1 + 0.9 · 0.5
+        XCTAssertEqual(options.rate(step: 110), 0.1, accuracy: 1e-12)
+    }
+}
