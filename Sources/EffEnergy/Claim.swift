@@ -8,6 +8,8 @@ public enum ClaimMetric: String, Sendable, CaseIterable {
     case latency
     /// Accuracy on the same examples, as the difference candidate − baseline (a fraction: 0.01 = 1 point).
     case accuracy
+    /// Held-out perplexity on the same text windows, as the ratio candidate / baseline (1.05 = 5% worse).
+    case perplexity
 }
 
 /// The relation a claim states between a metric and its bound.
@@ -76,10 +78,13 @@ public struct SystemEvidence: Sendable {
     public var correct: [Bool]?
     /// Weight format, e.g. "f32", "int8", "ternary" (for the conditions record).
     public var format: String?
+    /// Mean next-token loss (nats/token) per held-out window, in the same window order for both systems.
+    public var windowLosses: [Double]?
 
     public init(name: String, energy: EnergyFigure? = nil, energySamples: [Double] = [], latencySamples: [Double] = [],
-                correct: [Bool]? = nil, format: String? = nil) {
+                correct: [Bool]? = nil, format: String? = nil, windowLosses: [Double]? = nil) {
         self.name = name
+        self.windowLosses = windowLosses
         self.energy = energy
         self.energySamples = energySamples
         self.latencySamples = latencySamples
@@ -196,6 +201,7 @@ public struct ClaimResult: Sendable {
     public var energySource: EnergySource?
     public var latencyRatio: RatioEstimate?
     public var accuracy: AccuracyComparison?
+    public var perplexity: PerplexityComparison?
     public var conditions: ClaimConditions
 
     /// One paragraph: the verdict, each condition's value and interval, and the conditions.
@@ -203,7 +209,7 @@ public struct ClaimResult: Sendable {
         var parts: [String] = []
         for result in results {
             switch result.condition.metric {
-            case .energy, .latency:
+            case .energy, .latency, .perplexity:
                 var text = "\(result.condition.metric.rawValue) ratio \(formatRatio(result.value))"
                 text += result.interval.level < 1
                     ? " (\(Int((result.interval.level * 100).rounded()))% CI \(formatRatio(result.interval.lower))..\(formatRatio(result.interval.upper)))"
@@ -248,6 +254,7 @@ public func evaluateClaim(_ claimConditions: [ClaimCondition],
     var energyRatio: RatioEstimate?
     var latencyRatio: RatioEstimate?
     var accuracy: AccuracyComparison?
+    var perplexity: PerplexityComparison?
     var record = conditions
     if record.formats.isEmpty {
         for system in [candidate, baseline] { if let format = system.format { record.formats[system.name] = format } }
@@ -272,6 +279,15 @@ public func evaluateClaim(_ claimConditions: [ClaimCondition],
             latencyRatio = ratio
             results.append(ConditionResult(condition: condition, verdict: condition.judge(ratio.interval), value: ratio.value,
                                            interval: ratio.interval, method: ratio.method))
+        case .perplexity:
+            guard let first = candidate.windowLosses, let second = baseline.windowLosses else {
+                throw ClaimError("perplexity claims need held-out window losses for both \(candidate.name) and \(baseline.name)")
+            }
+            let comparison = try perplexity ?? PerplexityComparison(candidate: first, baseline: second, level: level,
+                                                                    resamples: resamples, seed: conditions.seed)
+            perplexity = comparison
+            results.append(ConditionResult(condition: condition, verdict: condition.judge(comparison.interval), value: comparison.ratio,
+                                           interval: comparison.interval, method: comparison.method))
         case .accuracy:
             guard let first = candidate.correct, let second = baseline.correct else {
                 throw ClaimError("accuracy claims need per-example correctness for both \(candidate.name) and \(baseline.name)")
@@ -291,7 +307,7 @@ public func evaluateClaim(_ claimConditions: [ClaimCondition],
     }
     return ClaimResult(candidate: candidate.name, baseline: baseline.name, verdict: Verdict.all(results.map(\.verdict)),
                        results: results, energyRatio: energyRatio, energySource: candidate.energy?.source,
-                       latencyRatio: latencyRatio, accuracy: accuracy, conditions: record)
+                       latencyRatio: latencyRatio, accuracy: accuracy, perplexity: perplexity, conditions: record)
 }
 
 func claimEnergyRatio(_ candidate: SystemEvidence, _ baseline: SystemEvidence, level: Double,

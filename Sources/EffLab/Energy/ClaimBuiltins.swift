@@ -33,6 +33,13 @@ final class VerdictValue: EffObject {
                 }
                 if condition.condition.metric == .energy, let label = energySourceLabel { text += " [\(label)]" }
                 return text + "; claim \(bound)\(EnergyLabels.ratio(condition.condition.bound)): \(condition.verdict.rawValue)"
+            case .perplexity:
+                guard let perplexity = result.perplexity else { return bound + ": no perplexity evidence" }
+                return "perplexity ratio \(EnergyLabels.ratio(perplexity.ratio)) "
+                    + "(\(QuantityFormatter.formatNumber(perplexity.candidatePerplexity)) vs \(QuantityFormatter.formatNumber(perplexity.baselinePerplexity)); "
+                    + "\(Int((perplexity.interval.level * 100).rounded()))% CI \(EnergyLabels.ratio(perplexity.interval.lower))"
+                    + "..\(EnergyLabels.ratio(perplexity.interval.upper)), paired over \(perplexity.windows) held-out windows); "
+                    + "claim \(bound)\(EnergyLabels.ratio(condition.condition.bound)): \(condition.verdict.rawValue)"
             case .accuracy:
                 guard let accuracy = result.accuracy else { return bound + ": no accuracy evidence" }
                 return "accuracy \(EnergyLabels.points(accuracy.difference)) "
@@ -174,7 +181,7 @@ enum ClaimBuiltins {
                                    argument: "conditions")
             }
             switch metric {
-            case .energy, .latency:
+            case .energy, .latency, .perplexity:
                 guard bound > 0 else {
                     throw RuntimeError("\(place): an \(metric.rawValue) bound is a ratio candidate/baseline and must be > 0, got \(Value.number(bound).text())",
                                        hint: "\"100x less\" is bound: 1/100", argument: "conditions")

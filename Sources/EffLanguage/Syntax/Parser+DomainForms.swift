@@ -98,7 +98,7 @@ extension Parser {
         repeat {
             skipNewlines()
             guard case .identifier(let metric) = peek.kind else {
-                throw failure("expected a metric (energy, latency, accuracy), found \(describe(peek))", at: peek.span)
+                throw failure("expected a metric (energy, latency, accuracy, perplexity), found \(describe(peek))", at: peek.span)
             }
             let metricToken = advance()
             guard case .symbol(let symbol) = peek.kind, let relation = Parser.claimRelations[symbol] else {
