@@ -144,6 +144,27 @@ final class MixtureOfExpertsTests: XCTestCase {
         XCTAssertEqual(message(["hidden": .number(4)]), "no error")
     }
 
+    /// Through a whole model (norms, residuals, head) with the balancing loss weighted 0.5; and the model counts
+    /// only the router and two of four experts as active per token.
+    func testModelGradientsAndActiveParameters() throws {
+        let specs = [LayerSpec(kind: "moe", arguments: ["experts": .number(4), "top": .number(2), "hidden": .number(6)]),
+                     LayerSpec(kind: "moe", arguments: ["experts": .number(3), "top": .number(1), "hidden": .number(6),
+                                                        "capacity": .number(1.5)])]
+        var model = try SequenceModel(vocabularySize: 11, width: 8, blocks: specs, seed: 5)
+        model.embedding = model.embedding.map { $0 * 50 }   // as SequenceModelTests: linear through the RMSNorm
+        try ModelGradientCheck.check(model, auxiliaryWeight: 0.5)
+        let expert = 8 * 2 * 6 + 8 * 6   // SwiGLU up (2·hidden, width) + down (width, hidden)
+        // Inactive per token: two of four experts, two of three, and all embedding rows but the token's own.
+        XCTAssertEqual(model.parameterCount - model.activeParameterCount, 2 * expert + 2 * expert + 10 * 8)
+        // The spec rebuilds the same architecture.
+        for block in model.blocks {
+            var random = RandomGenerator(seed: 1)
+            let rebuilt = try BlockKind.named(block.mixer.spec.kind)!.mixer(block.mixer.spec.arguments, width: 8, random: &random)
+            XCTAssertEqual(rebuilt.description, block.mixer.description)
+            XCTAssertEqual(rebuilt.parameterShapes.map(\.shape), block.mixer.parameterShapes.map(\.shape))
+        }
+    }
+
     func testModelWithExpertsTrainsBelowUnigram() throws {
         try SequenceTrainingCheck.learns(blocks: [
             LayerSpec(kind: "attention", arguments: ["heads": .number(2)]),

@@ -76,26 +76,7 @@ final class SequenceModelTests: XCTestCase {
         var model = try SequenceModel(vocabularySize: 11, width: 8, blocks: specs, seed: 5)
         // Embeddings start at N(0, 0.02²): too small for a step of 1e-2 to be linear through the RMSNorm that follows.
         model.embedding = model.embedding.map { $0 * 50 }
-        let shape = SequenceShape(batch: 2, length: 5)
-        var random = RandomGenerator(seed: 9)
-        let windows = (0..<(2 * 6)).map { _ in Int32(random.nextIndex(below: 11)) }
-        let analytic = try model.loss(windows: windows, shape: shape, gradients: true).gradients
-        let parameters = model.parameters
-        XCTAssertEqual(analytic.map(\.count), parameters.map(\.count))
-        let h: Float = 1e-2
-        for tensor in parameters.indices {
-            for _ in 0..<6 {
-                let i = random.nextIndex(below: parameters[tensor].count)
-                var plus = model, minus = model
-                var p = parameters, q = parameters
-                p[tensor][i] += h; q[tensor][i] -= h
-                plus.setParameters(p); minus.setParameters(q)
-                let numeric = (try plus.loss(windows: windows, shape: shape, gradients: false).loss
-                    - minus.loss(windows: windows, shape: shape, gradients: false).loss) / Double(2 * h)
-                XCTAssertEqual(Double(analytic[tensor][i]), numeric, accuracy: 2e-2 * abs(numeric) + 1e-3,
-                               "\(model.parameterShapes[tensor].name)[\(i)]")
-            }
-        }
+        try ModelGradientCheck.check(model)
     }
 
     /// A tiny model learns a repetitive text far below the unigram baseline, and training is deterministic.

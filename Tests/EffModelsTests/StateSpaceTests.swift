@@ -87,6 +87,21 @@ final class StateSpaceTests: XCTestCase {
         XCTAssertEqual(message([:]), "no error")
     }
 
+    /// Through a whole model (norms, residuals, head); and the spec rebuilds the same block.
+    func testModelGradientsAndSpec() throws {
+        let specs = [LayerSpec(kind: "ssm", arguments: ["state": .number(4), "conv": .number(3)]),
+                     LayerSpec(kind: "ffn", arguments: ["hidden": .number(8)])]
+        var model = try SequenceModel(vocabularySize: 11, width: 8, blocks: specs, seed: 5)
+        model.embedding = model.embedding.map { $0 * 50 }   // as SequenceModelTests: linear through the RMSNorm
+        try ModelGradientCheck.check(model)
+        let mixer = model.blocks[0].mixer
+        var random = RandomGenerator(seed: 1)
+        let rebuilt = try BlockKind.named(mixer.spec.kind)!.mixer(mixer.spec.arguments, width: 8, random: &random)
+        XCTAssertEqual(rebuilt.description, "ssm state 4, inner 16, conv 3")
+        XCTAssertEqual(rebuilt.parameterShapes.map(\.shape), mixer.parameterShapes.map(\.shape))
+        XCTAssertEqual(mixer.decaysParameters.count, mixer.parameters.count)
+    }
+
     func testModelWithStateSpaceBlocksTrainsBelowUnigram() throws {
         try SequenceTrainingCheck.learns(blocks: [
             LayerSpec(kind: "ssm", arguments: ["state": .number(8)]),
