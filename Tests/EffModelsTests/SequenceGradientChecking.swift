@@ -59,3 +59,34 @@ enum GradientCheck {
         print("gradient check \(mixer): worst error \(String(format: "%.3f", worst)) of budget")
     }
 }
+
+/// Finite-difference checks of a whole sequence model's gradients: embedding, residual blocks with their norms,
+/// final norm, head, cross-entropy, and the blocks' auxiliary losses weighted by `auxiliaryWeight`.
+enum ModelGradientCheck {
+    /// Checks `samples` coordinates of every parameter tensor on random windows of `shape` (batch, length + 1).
+    static func check(_ model: SequenceModel, shape: SequenceShape = SequenceShape(batch: 2, length: 5), samples: Int = 6,
+                      auxiliaryWeight: Float = 0.01, seed: UInt64 = 9, file: StaticString = #filePath, line: UInt = #line) throws {
+        var random = RandomGenerator(seed: seed)
+        let windows = (0..<(shape.batch * (shape.length + 1))).map { _ in Int32(random.nextIndex(below: model.vocabularySize)) }
+        func objective(_ m: SequenceModel) throws -> Double {
+            let result = try m.loss(windows: windows, shape: shape, auxiliaryWeight: auxiliaryWeight, gradients: false)
+            return result.loss + Double(auxiliaryWeight) * result.auxiliary
+        }
+        let analytic = try model.loss(windows: windows, shape: shape, auxiliaryWeight: auxiliaryWeight, gradients: true).gradients
+        let parameters = model.parameters
+        XCTAssertEqual(analytic.map(\.count), parameters.map(\.count), file: file, line: line)
+        let h: Float = 1e-2
+        for tensor in parameters.indices {
+            for _ in 0..<samples {
+                let i = random.nextIndex(below: parameters[tensor].count)
+                var plus = model, minus = model
+                var p = parameters, q = parameters
+                p[tensor][i] += h; q[tensor][i] -= h
+                plus.setParameters(p); minus.setParameters(q)
+                let numeric = (try objective(plus) - objective(minus)) / Double(2 * h)
+                XCTAssertEqual(Double(analytic[tensor][i]), numeric, accuracy: 2e-2 * abs(numeric) + 1e-3,
+                               "\(model.parameterShapes[tensor].name)[\(i)]", file: file, line: line)
+            }
+        }
+    }
+}

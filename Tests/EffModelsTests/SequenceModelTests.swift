@@ -76,54 +76,19 @@ final class SequenceModelTests: XCTestCase {
         var model = try SequenceModel(vocabularySize: 11, width: 8, blocks: specs, seed: 5)
         // Embeddings start at N(0, 0.02²): too small for a step of 1e-2 to be linear through the RMSNorm that follows.
         model.embedding = model.embedding.map { $0 * 50 }
-        let shape = SequenceShape(batch: 2, length: 5)
-        var random = RandomGenerator(seed: 9)
-        let windows = (0..<(2 * 6)).map { _ in Int32(random.nextIndex(below: 11)) }
-        let analytic = try model.loss(windows: windows, shape: shape, gradients: true).gradients
-        let parameters = model.parameters
-        XCTAssertEqual(analytic.map(\.count), parameters.map(\.count))
-        let h: Float = 1e-2
-        for tensor in parameters.indices {
-            for _ in 0..<6 {
-                let i = random.nextIndex(below: parameters[tensor].count)
-                var plus = model, minus = model
-                var p = parameters, q = parameters
-                p[tensor][i] += h; q[tensor][i] -= h
-                plus.setParameters(p); minus.setParameters(q)
-                let numeric = (try plus.loss(windows: windows, shape: shape, gradients: false).loss
-                    - minus.loss(windows: windows, shape: shape, gradients: false).loss) / Double(2 * h)
-                XCTAssertEqual(Double(analytic[tensor][i]), numeric, accuracy: 2e-2 * abs(numeric) + 1e-3,
-                               "\(model.parameterShapes[tensor].name)[\(i)]")
-            }
-        }
+        try ModelGradientCheck.check(model)
     }
 
     /// A tiny model learns a repetitive text far below the unigram baseline, and training is deterministic.
     func testTrainingLearnsAndIsDeterministic() throws {
-        let text = String(repeating: "the cat sat on the mat. ", count: 60)
-        let data = try TokenSequence.characters(text, name: "cats")
-        let (train, heldOut) = try data.split(heldOut: 0.2)
-        var options = SequenceTrainingOptions(steps: 60)
-        options.batch = 8
-        options.length = 24
-        options.warmup = 5
-        options.learningRate = 1e-2
-        options.evaluateEvery = 0
-        options.evaluationWindows = 4
         let specs = [LayerSpec(kind: "attention", arguments: ["heads": .number(2)]),
                      LayerSpec(kind: "ffn", arguments: ["hidden": .number(32)])]
-        var first = try SequenceModel(vocabularySize: data.vocabulary.count, width: 16, blocks: specs, seed: 1)
-        var second = first
-        let history = try first.train(on: train, heldOut: heldOut, options: options)
-        _ = try second.train(on: train, heldOut: heldOut, options: options)
-        XCTAssertEqual(first.parameters, second.parameters, "same seed, same weights")
-        let unigram = train.unigramPerplexity(on: heldOut)
-        let perplexity = try XCTUnwrap(history.heldOutPerplexity)
-        XCTAssertLessThan(perplexity, unigram / 2, "held-out perplexity \(perplexity) vs unigram \(unigram)")
-        XCTAssertEqual(first.vocabulary, data.vocabulary)
+        let first = try SequenceTrainingCheck.learns(blocks: specs)
+        let (train, heldOut, vocabulary) = try SequenceTrainingCheck.cats()
+        XCTAssertEqual(first.vocabulary, vocabulary)
         // Stopping early keeps the steps made.
-        var stopped = try SequenceModel(vocabularySize: data.vocabulary.count, width: 16, blocks: specs, seed: 1)
-        let partial = try stopped.train(on: train, heldOut: heldOut, options: options) { $0.step < 3 }
+        var stopped = try SequenceModel(vocabularySize: vocabulary.count, width: 16, blocks: specs, seed: 1)
+        let partial = try stopped.train(on: train, heldOut: heldOut, options: SequenceTrainingCheck.options) { $0.step < 3 }
         XCTAssertTrue(partial.stoppedEarly)
         XCTAssertEqual(partial.steps.count, 3)
         XCTAssertNotNil(partial.heldOutLoss)
@@ -139,5 +104,42 @@ final class SequenceModelTests: XCTestCase {
         XCTAssertEqual(options.rate(step: 10), 1, accuracy: 1e-12)
         XCTAssertEqual(options.rate(step: 60), 0.55, accuracy: 1e-12)   // half-way: 0.1 + 0.9 · 0.5
         XCTAssertEqual(options.rate(step: 110), 0.1, accuracy: 1e-12)
+    }
+}
+
+/// A tiny training run on a repetitive text, shared by the block kinds' tests.
+enum SequenceTrainingCheck {
+    static func cats() throws -> (train: TokenSequence, heldOut: TokenSequence, vocabulary: TokenVocabulary) {
+        let data = try TokenSequence.characters(String(repeating: "the cat sat on the mat. ", count: 60), name: "cats")
+        let (train, heldOut) = try data.split(heldOut: 0.2)
+        return (train, heldOut, data.vocabulary)
+    }
+
+    static var options: SequenceTrainingOptions {
+        var options = SequenceTrainingOptions(steps: 60)
+        options.batch = 8
+        options.length = 24
+        options.warmup = 5
+        options.learningRate = 1e-2
+        options.evaluateEvery = 0
+        options.evaluationWindows = 4
+        return options
+    }
+
+    /// Trains a width-16 model of `specs` twice from seed 1: the same weights both times, and a held-out perplexity
+    /// under half the unigram baseline's. Returns the trained model.
+    @discardableResult
+    static func learns(blocks specs: [LayerSpec], file: StaticString = #filePath, line: UInt = #line) throws -> SequenceModel {
+        let (train, heldOut, vocabulary) = try cats()
+        var first = try SequenceModel(vocabularySize: vocabulary.count, width: 16, blocks: specs, seed: 1)
+        var second = first
+        let history = try first.train(on: train, heldOut: heldOut, options: options)
+        _ = try second.train(on: train, heldOut: heldOut, options: options)
+        XCTAssertEqual(first.parameters, second.parameters, "same seed, same weights", file: file, line: line)
+        let unigram = train.unigramPerplexity(on: heldOut)
+        let perplexity = try XCTUnwrap(history.heldOutPerplexity, file: file, line: line)
+        print("\(first): held-out perplexity \(perplexity), unigram \(unigram)")
+        XCTAssertLessThan(perplexity, unigram / 2, "held-out perplexity \(perplexity) vs unigram \(unigram)", file: file, line: line)
+        return first
     }
 }

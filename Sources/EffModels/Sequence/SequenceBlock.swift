@@ -83,6 +83,8 @@ public struct BlockKind: Sendable {
     public static let all: [BlockKind] = [
         AttentionMixer.kind,
         FeedForwardMixer.kind,
+        MixtureOfExpertsMixer.kind,
+        StateSpaceMixer.kind,
     ]
 
     /// The kind called `name` (case-insensitive), or nil.
