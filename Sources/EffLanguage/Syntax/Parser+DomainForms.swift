@@ -8,7 +8,9 @@
 ///     }
 ///
 /// The parser knows no layer kinds: every line but `input N` becomes a `{kind, arguments}` record, and the
-/// `model` builtin (EffLab) checks kinds and arguments against its layer registry.
+/// `model` builtin (EffLab) checks kinds and arguments against its layer registry. A sequence model's
+/// `block KIND(field: value, …)` line becomes `{kind: "block", block: KIND, fields: {field: value, …}}`
+/// (its kinds are checked against the block registry the same way).
 ///
 ///     claim tern vs base on test: energy <= 1/100 and accuracy >= 0
 ///       → claim(tern, base, test, [{metric: "energy", relation: "<=", bound: 1/100},
@@ -43,6 +45,11 @@ extension Parser {
                 throw failure("expected 'input N' or a layer (a kind and its arguments), found \(describe(peek))", at: peek.span)
             }
             let kindToken = advance()
+            if kind == "block" {
+                layers.append(try parseBlockLine(kindToken))
+                skipSeparators()
+                continue
+            }
             var arguments: [Expression] = []
             if !(atNewline || check(.semicolon) || check(.rightBrace)) {
                 repeat {
@@ -68,7 +75,8 @@ extension Parser {
         let close = advance()
         let span = start.to(close.span)
         guard let input else {
-            throw failure("model '\(name)' needs an 'input N' line giving the number of features", at: span)
+            throw failure("model '\(name)' needs an 'input N' line giving the number of features "
+                + "(for a sequence model: the vocabulary size, e.g. input data.vocabulary)", at: span)
         }
         let call = Expression.call(.variable("model", start), [
             Argument(label: "name", value: .string([.text(name)], nameToken.span), span: nameToken.span),
@@ -76,6 +84,43 @@ extension Parser {
             Argument(label: "layers", value: .list(layers, span), span: span),
         ], span)
         return .letBinding(name: name, call, nameSpan: nameToken.span, span)
+    }
+
+    /// `block KIND(field: value, …)` in a sequence model as `{kind: "block", block: KIND, fields: {field: value, …}}`;
+    /// field values are expressions (quote names: `activation: "gelu"`), and the `model` builtin checks kinds and
+    /// fields against the block registry.
+    private mutating func parseBlockLine(_ blockToken: Token) throws -> Expression {
+        let hint = "write e.g. block attention(heads: 4) or block ffn(hidden: 256)"
+        guard case .identifier(let kind) = peek.kind else {
+            throw failure("expected a block kind after 'block', found \(describe(peek))", at: peek.span, hint: hint)
+        }
+        let kindToken = advance()
+        var fields: [(name: String, value: Expression)] = []
+        var end = kindToken.span
+        if check(.leftParen) {
+            let open = advance()
+            skipNewlines()
+            while !check(.rightParen) {
+                guard case .identifier(let field) = peek.kind, case .symbol(.colon) = tokens[current + 1].kind else {
+                    throw failure("expected a named field such as 'heads: 4' in block \(kind)(…), found \(describe(peek))",
+                                  at: peek.span, hint: hint)
+                }
+                let fieldToken = advance()
+                advance()
+                if fields.contains(where: { $0.name == field }) {
+                    throw failure("field '\(field)' is given twice in block \(kind)(…)", at: fieldToken.span)
+                }
+                fields.append((field, try parseExpression()))
+                skipNewlines()
+                if !match(.comma) { break }
+                skipNewlines()
+            }
+            end = try expect(.rightParen, "to close block \(kind)(…)", opener: open).span
+        }
+        let span = blockToken.span.to(end)
+        return .record([("kind", .string([.text("block")], blockToken.span)),
+                        ("block", .string([.text(kind)], kindToken.span)),
+                        ("fields", .record(fields, span))], span)
     }
 
     private func isCallOrAccessAhead() -> Bool {
