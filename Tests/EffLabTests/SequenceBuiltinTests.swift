@@ -1,6 +1,7 @@
 import EffLab
 import EffLanguage
 import EffModels
+import Foundation
 import XCTest
 
 /// Sequence models in the language: `model { embed …; block …; head }`, `tokens`, `train`, `perplexity`, `unigram`,
@@ -210,5 +211,21 @@ final class SequenceBuiltinTests: XCTestCase {
         XCTAssertEqual(run("train(mlp([4, 3]), dataset(\"iris\"), steps: 3)").errors, ["train: 'steps' is for sequence models; an MLP trains for epochs:"])
         XCTAssertEqual(run(data + "train(m, dataset(\"iris\"))").errors.first?.hasPrefix("train: 'data' must be token data, got dataset"), true)
         XCTAssertEqual(run("tokens(\"abc\", \"chars\", heldout: 0.5)").errors, ["tokens: 'text of 3 characters' (3 tokens) is too short to split"])
+    }
+}
+
+/// docs/language.md lists every block kind of the registry with its synopsis and help, and each field.
+final class BlockKindDocsTests: XCTestCase {
+    func testLanguageReferenceListsEveryBlockKind() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let reference = try String(contentsOf: root.appendingPathComponent("docs/language.md"), encoding: .utf8)
+        for kind in BlockKind.all {
+            XCTAssertTrue(reference.contains("| `block \(kind.synopsis)` | \(kind.help) |"),
+                          "docs/language.md does not list the block kind \(kind.name) as `block \(kind.synopsis)`")
+            for field in kind.fields {
+                XCTAssertTrue(reference.contains("| \(kind.name) | `\(field.name)` | "),
+                              "docs/language.md does not list the field \(field.name) of block \(kind.name)")
+            }
+        }
     }
 }
