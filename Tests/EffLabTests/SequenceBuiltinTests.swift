@@ -166,9 +166,12 @@ final class SequenceBuiltinTests: XCTestCase {
               head
             }
             let step = estimate(t, training: 1, batch: 2, length: 4).training
-            print(train(t, data, budget: step * 10.5, batch: 2, length: 4).steps)
+            let h = train(t, data, budget: step * 10.5, batch: 2, length: 4)
+            print(h.steps)
+            # the run just made, priced again: from its history, and as the last run of the model
+            print(estimate(t, training: h).training == step * 10, estimate(t, training: true).training == step * 10)
             """)
-        XCTAssertEqual(text, "10")
+        XCTAssertEqual(text, "10\ntrue true")
     }
 
     func testMalformedDeclarationsAreClearErrorsAtTheirLine() {

@@ -81,6 +81,7 @@ final class DomainFormTests: XCTestCase {
         let positional = try run("model m {\n  input 4\n  embed 8\n  block attention(2)\n  head\n}").diagnostics
         XCTAssertEqual(positional.first?.message, "expected a named field such as 'heads: 4' in block attention(…), found number '2'")
         XCTAssertTrue(positional.first?.render().hasPrefix("t.eff:4:19: error:") ?? false, positional.first?.render() ?? "")
+        XCTAssertEqual(positional.count, 1, "the block's '}' is not reported again: \(positional.map { $0.message })")
         XCTAssertEqual(try run("model m {\n  input 4\n  embed 8\n  block (heads: 2)\n  head\n}").diagnostics.first?.message,
                        "expected a block kind after 'block', found '('")
         XCTAssertEqual(try run("model m {\n  input 4\n  embed 8\n  block ffn(hidden: 2, hidden: 3)\n  head\n}").diagnostics.first?.message,

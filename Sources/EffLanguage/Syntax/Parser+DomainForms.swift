@@ -41,34 +41,12 @@ extension Parser {
         skipSeparators()
         while !check(.rightBrace) {
             if isAtEnd { throw failure("unclosed model block: expected '}'", at: open.span) }
-            guard case .identifier(let kind) = peek.kind else {
-                throw failure("expected 'input N' or a layer (a kind and its arguments), found \(describe(peek))", at: peek.span)
-            }
-            let kindToken = advance()
-            if kind == "block" {
-                layers.append(try parseBlockLine(kindToken))
-                skipSeparators()
-                continue
-            }
-            var arguments: [Expression] = []
-            if !(atNewline || check(.semicolon) || check(.rightBrace)) {
-                repeat {
-                    // A bare name such as `relu` is passed as a name (a string), not read as a variable.
-                    if case .identifier(let word) = peek.kind, !isCallOrAccessAhead() {
-                        arguments.append(.string([.text(word)], advance().span))
-                    } else {
-                        arguments.append(try parseExpression())
-                    }
-                } while match(.comma)
-            }
-            if kind == "input" {
-                guard arguments.count == 1 else {
-                    throw failure("'input' takes one number, the number of input features", at: kindToken.span)
-                }
-                input = arguments[0]
-            } else {
-                layers.append(.record([("kind", .string([.text(kind)], kindToken.span)),
-                                       ("arguments", .list(arguments, kindToken.span))], kindToken.span))
+            // A broken line ends the whole block, so its '}' is not reported again as a stray brace.
+            do {
+                try parseModelLine(&input, &layers)
+            } catch {
+                skipPastClosingBrace()
+                throw error
             }
             skipSeparators()
         }
@@ -84,6 +62,54 @@ extension Parser {
             Argument(label: "layers", value: .list(layers, span), span: span),
         ], span)
         return .letBinding(name: name, call, nameSpan: nameToken.span, span)
+    }
+
+    /// One line of a `model { }` block: `input N`, `block KIND(…)` or a layer with its arguments.
+    private mutating func parseModelLine(_ input: inout Expression?, _ layers: inout [Expression]) throws {
+        guard case .identifier(let kind) = peek.kind else {
+            throw failure("expected 'input N' or a layer (a kind and its arguments), found \(describe(peek))", at: peek.span)
+        }
+        let kindToken = advance()
+        if kind == "block" {
+            layers.append(try parseBlockLine(kindToken))
+            return
+        }
+        var arguments: [Expression] = []
+        if !(atNewline || check(.semicolon) || check(.rightBrace)) {
+            repeat {
+                // A bare name such as `relu` is passed as a name (a string), not read as a variable.
+                if case .identifier(let word) = peek.kind, !isCallOrAccessAhead() {
+                    arguments.append(.string([.text(word)], advance().span))
+                } else {
+                    arguments.append(try parseExpression())
+                }
+            } while match(.comma)
+        }
+        if kind == "input" {
+            guard arguments.count == 1 else {
+                throw failure("'input' takes one number, the number of input features", at: kindToken.span)
+            }
+            input = arguments[0]
+        } else {
+            layers.append(.record([("kind", .string([.text(kind)], kindToken.span)),
+                                   ("arguments", .list(arguments, kindToken.span))], kindToken.span))
+        }
+    }
+
+    /// After an error inside a `model { }` block: skips to just past the `}` that closes it.
+    private mutating func skipPastClosingBrace() {
+        var depth = 0
+        while !isAtEnd {
+            if check(.leftBrace) { depth += 1 }
+            if check(.rightBrace) {
+                if depth == 0 {
+                    advance()
+                    return
+                }
+                depth -= 1
+            }
+            advance()
+        }
     }
 
     /// `block KIND(field: value, …)` in a sequence model as `{kind: "block", block: KIND, fields: {field: value, …}}`;
