@@ -84,6 +84,31 @@ final class SequenceBuiltinTests: XCTestCase {
         XCTAssert(first.hasPrefix("model m · 14 tokens → embed 8 → ffn 16 swiglu → head · "), first)
     }
 
+    func testLikeRebuildsTheArchitectureWithFreshWeights() {
+        let text = clean("""
+            model a {
+              input 20
+              embed 8
+              block attention(heads: 2, window: 4)
+              block ffn(hidden: 16, activation: "gelu")
+              head
+            }
+            let b = like(a, seed: 7, name: "b")
+            print(b.name, b.blocks, b.parameters == a.parameters)
+            """)
+        XCTAssertEqual(text, #"b ["attention 2 heads, window 4", "ffn 16 gelu"] true"#)
+    }
+
+    func testBPETokensNeedTheModelAndCompactTheVocabulary() throws {
+        let unknown = run("tokens(\"abc\", \"no-such-tokenizer\")")
+        XCTAssertTrue(unknown.errors.first?.contains("no model named 'no-such-tokenizer'") ?? false, "\(unknown.errors)")
+        let bpe = run("let d = tokens(\"It is a truth universally acknowledged. It is a truth.\", \"smollm2\", heldout: 0)\n"
+            + "print(d.tokenizer, d.vocabulary < d.count, d.count)")
+        if bpe.errors.first?.contains("not installed") ?? false { throw XCTSkip("SmolLM2 is not installed") }
+        XCTAssertEqual(bpe.errors, [])
+        XCTAssertTrue(bpe.text.hasPrefix("smollm2 true "), bpe.text)
+    }
+
     func testSummaryAndEstimateTable() {
         let text = clean("""
             model a {

@@ -115,9 +115,17 @@ enum ModelBuiltins {
 
     static let likeBuiltin = Builtin(
         "like", [.required("model"), .optional("seed", .number(42)), .optional("name")], category: "models",
-        summary: "A fresh f32 model with the same architecture (new weights from the seed; keeps the name unless given).",
+        summary: "A fresh f32 model with the same architecture (new weights from the seed; keeps the name unless given); also for sequence models.",
         example: "like(mlp([4, 8, 3]), seed: 7, name: \"twin\")"
     ) { arguments in
+        if case .object(let sequence as SequenceModelValue) = arguments.value("model") {
+            let original = sequence.model
+            let name = arguments.isGiven("name") ? try arguments.string("name") : original.name
+            return .object(SequenceModelValue(try LabModelBuiltins.passingErrors("like") {
+                try SequenceModel(name: name, vocabularySize: original.vocabularySize, width: original.width,
+                                  blocks: original.specs, seed: try arguments.seed("like"))
+            }))
+        }
         let original = try arguments.model("like", "model").model
         let seed = try arguments.seed("like")
         let name = arguments.isGiven("name") ? try arguments.string("name") : original.name
