@@ -72,7 +72,7 @@ public final class TokenDataValue: EffObject {
 
     public func display(_ context: DisplayContext) -> String {
         let dot = context.asciiOnly ? " | " : " · "
-        var text = "tokens \(name)\(dot)\(LabFormat.grouped(count)) \(vocabulary.tokenizer) tokens\(dot)"
+        var text = "tokens\(dot)\(LabFormat.grouped(count)) \(vocabulary.tokenizer) tokens\(dot)"
             + "vocabulary \(LabFormat.grouped(vocabulary.count))"
         if let heldOut { text += "\(dot)\(LabFormat.grouped(train.count)) train, \(LabFormat.grouped(heldOut.count)) held out" }
         return text
