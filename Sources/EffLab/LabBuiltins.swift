@@ -9,8 +9,8 @@ public enum LabBuiltins {
     public static let tables: [Builtin] = TableBuiltins.list
     /// `bar`, `hist`, `sparkline`, `line`, `scatter`, `heatmap`, `spy`.
     public static let charts: [Builtin] = BarBuiltins.list + PlotBuiltins.list + MatrixBuiltins.list
-    /// `models`, `tokens`, `detokenize`, `generate`, `chat`, `logprobs`, `perplexity`, `corpus`, `read_text`, `benchmark`,
-    /// `agreement`.
+    /// `models`, `tokens`, `detokenize`, `generate`, `chat`, `logprobs`, `perplexity`, `corpus`, `read_text`, `unigram`,
+    /// `benchmark`, `agreement`.
     public static var languageModels: [Builtin] { LanguageModelBuiltins.list }
     /// Everything EffLab adds: tables, charts, models and data, energy and claims.
     public static var all: [Builtin] { tables + charts + LabModelBuiltins.list + LanguageModelBuiltins.list

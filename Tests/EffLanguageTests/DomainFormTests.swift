@@ -48,9 +48,44 @@ final class DomainFormTests: XCTestCase {
 
     func testModelBlockErrors() throws {
         XCTAssertEqual(try run("model m {\n  dense 10\n}").diagnostics.first?.message,
-                       "model 'm' needs an 'input N' line giving the number of features")
+                       "model 'm' needs an 'input N' line giving the number of features "
+                        + "(for a sequence model: the vocabulary size, e.g. input data.vocabulary)")
         // The parser knows no layer kinds: unknown ones are reported by the model builtin (EffLabTests).
         XCTAssertTrue(try run("model m {\n  input 4\n  dence 10\n}").diagnostics.isEmpty)
+    }
+
+    /// `block KIND(field: value, …)` becomes `{kind: "block", block: KIND, fields: {…}}`; the values are expressions.
+    func testSequenceModelBlock() throws {
+        let (output, diagnostics) = try run("""
+            let h = 4
+            model lm {
+              input 96
+              embed 64
+              block attention(heads: h, window: 2 * 32)
+              block ffn(hidden: 256, activation: "gelu")
+              block ssm
+              head
+            }
+            lm
+            """)
+        XCTAssertEqual(diagnostics.map { $0.render() }, [])
+        XCTAssertEqual(output, [
+            #"{name: "lm", input: 96, layers: [{kind: "embed", arguments: [64]}, "#
+                + #"{kind: "block", block: "attention", fields: {heads: 4, window: 64}}, "#
+                + #"{kind: "block", block: "ffn", fields: {hidden: 256, activation: "gelu"}}, "#
+                + #"{kind: "block", block: "ssm", fields: {}}, {kind: "head", arguments: []}]}"#,
+        ])
+    }
+
+    func testSequenceModelBlockErrors() throws {
+        let positional = try run("model m {\n  input 4\n  embed 8\n  block attention(2)\n  head\n}").diagnostics
+        XCTAssertEqual(positional.first?.message, "expected a named field such as 'heads: 4' in block attention(…), found number '2'")
+        XCTAssertTrue(positional.first?.render().hasPrefix("t.eff:4:19: error:") ?? false, positional.first?.render() ?? "")
+        XCTAssertEqual(positional.count, 1, "the block's '}' is not reported again: \(positional.map { $0.message })")
+        XCTAssertEqual(try run("model m {\n  input 4\n  embed 8\n  block (heads: 2)\n  head\n}").diagnostics.first?.message,
+                       "expected a block kind after 'block', found '('")
+        XCTAssertEqual(try run("model m {\n  input 4\n  embed 8\n  block ffn(hidden: 2, hidden: 3)\n  head\n}").diagnostics.first?.message,
+                       "field 'hidden' is given twice in block ffn(…)")
     }
 
     func testClaim() throws {

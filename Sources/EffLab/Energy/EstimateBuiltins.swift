@@ -104,11 +104,16 @@ enum EstimateBuiltins {
                              .optional("profile", .string(EnergyProfileRegistry.defaultName)),
                              .optional("prompt_tokens", .number(128)), .optional("gen_tokens", .number(64)),
                              .optional("contexts", .list([])), .optional("formats", .list([])),
-                             .optional("cache", .string("f32")), .optional("batches", .list([]))],
+                             .optional("cache", .string("f32")), .optional("batches", .list([])),
+                             .optional("context", .number(256)), .optional("training"), .optional("length")],
                 category: "energy",
-                summary: "Estimated energy from exact operation and byte counts priced with a profile, always labelled with its source: per inference for a model (total, compute vs memory, per layer); per token for a language model (prefill and decode at context prompt_tokens and prompt_tokens + gen_tokens, by part; decode at each of `contexts` for each of `formats`; `batch` sequences decoded together, and decode at context prompt_tokens for each of `batches`).",
+                summary: "Estimated energy from exact operation and byte counts priced with a profile, always labelled with its source: per inference for a model (total, compute vs memory, per layer); per token for a language model (prefill and decode at context prompt_tokens and prompt_tokens + gen_tokens, by part; decode at each of `contexts` for each of `formats`; `batch` sequences decoded together, and decode at context prompt_tokens for each of `batches`); "
+                    + "per generated token at `context` for a sequence model (by part, with its cache), and for a training run when "
+                    + "`training` is a number of steps (of `batch` × `length` tokens; 16 × 64 unless given), a history or true "
+                    + "(its last run); a list of sequence models gives a table, one row per model.",
                 example: "estimate(mlp([64, 128, 10]), batch: 1).energy") { arguments in
             let profile = try SessionProfiles.resolve(arguments.value("profile"), function: "estimate")
+            if let sequence = try SequenceBuiltins.estimate(arguments, profile: profile) { return sequence }
             if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
                 return .object(try languageModelEstimate(lm.model, arguments, profile: profile))
             }

@@ -10,7 +10,7 @@ import Foundation
 enum LanguageModelBuiltins {
     static var list: [Builtin] {
         [modelsBuiltin, tokensBuiltin, detokenizeBuiltin, generateBuiltin, chatBuiltin, logprobsBuiltin, perplexityBuiltin,
-         corpusBuiltin, readTextBuiltin] + BenchmarkBuiltins.list
+         corpusBuiltin, readTextBuiltin] + SequenceBuiltins.list + BenchmarkBuiltins.list
     }
 
     /// `load(path)` for language models: a `.gguf` path or a model name (no extension). Returns nil for other
@@ -73,10 +73,19 @@ enum LanguageModelBuiltins {
     }
 
     static let tokensBuiltin = Builtin(
-        "tokens", [.required("lm"), .required("text"), .optional("special", .bool(true))], category: "llm",
-        summary: "The token ids of `text` under the model's tokenizer (special tokens such as <|im_start|> are parsed unless special: false).",
+        "tokens", [.required("lm"), .optional("text"), .optional("special", .bool(true)), .optional("heldout", .number(0.1))],
+        category: "llm",
+        summary: "The token ids of `text` under the model's tokenizer (special tokens such as <|im_start|> are parsed unless special: false). "
+            + "tokens(TEXT, TOKENIZER) is token data for sequence models: TOKENIZER \"chars\" (one token per character) or an installed "
+            + "language model's name such as \"smollm2\" (its BPE tokenizer, ids renumbered to those the text uses); the last "
+            + "`heldout` fraction (0.1; 0: none) is held out. Fields: vocabulary, count, train, heldout, tokenizer.",
         example: "tokens(load(\"smollm2\"), \"Hello world\")"
     ) { arguments in
+        if case .string(let text) = arguments.value("lm") { return try SequenceBuiltins.tokens(text, arguments) }
+        guard arguments.isGiven("text") else {
+            throw RuntimeError("tokens: give a language model and a text, or a text and a tokenizer (\"chars\", \"smollm2\")",
+                               argument: "text")
+        }
         let lm = try languageModel(arguments, "tokens")
         let ids = try passing("tokens", argument: "text") {
             try lm.tokenize(try arguments.string("text"), parseSpecial: try arguments.bool("special"))
@@ -209,9 +218,14 @@ enum LanguageModelBuiltins {
         "perplexity", [.required("lm"), .required("text"), .optional("window", .number(512)), .optional("stride"),
                        .optional("windows"), .optional("threads")], category: "llm",
         summary: "Perplexity of `text` in windows of `window` tokens every `stride` (default: window, llama-perplexity's "
-            + "method: each window scores its second half); `windows` limits how many. {perplexity, error, tokens, windows}.",
+            + "method: each window scores its second half); `windows` limits how many. {perplexity, error, tokens, windows}. "
+            + "For a sequence model and token data: the held-out part in consecutive windows of `window` tokens (default: the "
+            + "training length), all of them unless `windows`. {perplexity, loss, tokens, windows}.",
         example: "perplexity(load(\"smollm2\"), corpus(\"pride_and_prejudice\"), window: 256, windows: 2)"
     ) { arguments in
+        if case .object(let model as SequenceModelValue) = arguments.value("lm") {
+            return try SequenceBuiltins.perplexity(model, arguments)
+        }
         let lm = try languageModel(arguments, "perplexity")
         let window = try arguments.integer("window")
         let stride = arguments.isGiven("stride") ? try arguments.integer("stride") : nil

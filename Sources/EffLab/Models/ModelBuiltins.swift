@@ -33,12 +33,21 @@ enum ModelBuiltins {
                   .optional("seed", .number(42))], category: "models",
         summary: "A model from layer records: " + LayerKind.all.map { kind in
             "{kind: \"\(kind.name)\"" + kind.fields.map { ", \($0.name)" }.joined() + "}"
-        }.joined(separator: ", ") + ".",
+        }.joined(separator: ", ") + "; a sequence model (input: the vocabulary size) from {kind: \"embed\", width}, blocks "
+            + BlockKind.all.map { kind in "{kind: \"\(kind.name)\"" + kind.fields.map { ", \($0.name)" }.joined() + "}" }
+                .joined(separator: ", ") + " and {kind: \"head\"}.",
         example: "model(input: 4, layers: [{kind: \"\(DenseLayer.kind.name)\", units: 16, activation: \"relu\"}, "
             + "{kind: \"\(DenseLayer.kind.name)\", units: 3}], name: \"small\")"
     ) { arguments in
+        let layers = try arguments.list("layers")
+        if SequenceModelBuilder.declaresSequenceModel(layers) {
+            let vocabulary = try arguments.integer("model", "input", in: 2...SequenceModel.maximumVocabulary)
+            return .object(SequenceModelValue(try SequenceModelBuilder.build(
+                name: try arguments.string("name"), vocabulary: vocabulary, layers: layers, seed: try arguments.seed("model"))))
+        }
+        if let error = SequenceModelBuilder.missingEmbed(layers) { throw error }
         let input = try arguments.integer("model", "input", in: 1...Model.maximumWidth)
-        let specs = try arguments.list("layers").enumerated().map { index, value in
+        let specs = try layers.enumerated().map { index, value in
             try layerSpec(value, index: index)
         }
         let name = try arguments.string("name")
@@ -88,22 +97,35 @@ enum ModelBuiltins {
                 throw RuntimeError("\(place): a \(kind.name) layer has no field '\(field)' (fields: "
                     + (["kind"] + kind.fields.map(\.name)).joined(separator: ", ") + ")", argument: "layers", element: index)
             }
-            switch fieldValue {
-            case .number(let number): arguments[field] = .number(number)
-            case .string(let text): arguments[field] = .name(text)
-            default:
-                throw RuntimeError("\(place): '\(field)' must be a number or a name, got \(fieldValue.typeName)",
-                                   argument: "layers", element: index)
-            }
+            arguments[field] = try layerArgument(fieldValue, place: place, field: field, index: index)
         }
         return LayerSpec(kind: kind.name, arguments: arguments)
     }
 
+    /// A field's value as a layer (or block) argument: a number, or a string as a name.
+    static func layerArgument(_ value: Value, place: String, field: String, index: Int) throws -> LayerArgument {
+        switch value {
+        case .number(let number): return .number(number)
+        case .string(let text): return .name(text)
+        default:
+            throw RuntimeError("\(place): '\(field)' must be a number or a name, got \(value.typeName)",
+                               argument: "layers", element: index)
+        }
+    }
+
     static let likeBuiltin = Builtin(
         "like", [.required("model"), .optional("seed", .number(42)), .optional("name")], category: "models",
-        summary: "A fresh f32 model with the same architecture (new weights from the seed; keeps the name unless given).",
+        summary: "A fresh f32 model with the same architecture (new weights from the seed; keeps the name unless given); also for sequence models.",
         example: "like(mlp([4, 8, 3]), seed: 7, name: \"twin\")"
     ) { arguments in
+        if case .object(let sequence as SequenceModelValue) = arguments.value("model") {
+            let original = sequence.model
+            let name = arguments.isGiven("name") ? try arguments.string("name") : original.name
+            return .object(SequenceModelValue(try LabModelBuiltins.passingErrors("like") {
+                try SequenceModel(name: name, vocabularySize: original.vocabularySize, width: original.width,
+                                  blocks: original.specs, seed: try arguments.seed("like"))
+            }))
+        }
         let original = try arguments.model("like", "model").model
         let seed = try arguments.seed("like")
         let name = arguments.isGiven("name") ? try arguments.string("name") : original.name
@@ -179,12 +201,16 @@ enum ModelBuiltins {
     }
 
     static let summaryBuiltin = Builtin(
-        "summary", [.required("model")], category: "models",
-        summary: "A model's layers with shapes, formats, parameters, bytes and operations per inference, and its size in every format.",
+        "summary", [.required("model"), .optional("context", .number(Double(SequenceSummary.defaultContext)))], category: "models",
+        summary: "A model's layers with shapes, formats, parameters, bytes and operations per inference, and its size in every format; "
+            + "for a sequence model, each part's parameters, active parameters, operations per generated token and cached values at `context`.",
         example: "summary(mlp([64, 128, 10]))"
     ) { arguments in
         if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
             return .object(LanguageModelSummary(lm.model))
+        }
+        if case .object(let object as SequenceModelValue) = arguments.value("model") {
+            return SequenceSummary.table(object.model, context: try arguments.integer("summary", "context", in: 1...(1 << 24)))
         }
         return .object(ModelSummaryValue(try arguments.model("summary", "model").model))
     }

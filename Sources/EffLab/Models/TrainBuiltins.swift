@@ -18,11 +18,20 @@ enum TrainBuiltins {
     static let schedules = ["constant", "cosine", "step"]
 
     static let trainBuiltin = Builtin(
-        "train", [.required("model"), .required("data")] + optionParameters, category: "models",
+        "train", [.required("model"), .required("data")] + optionParameters + SequenceTrainBuiltins.parameters, category: "models",
         summary: "Trains a model in place (softmax cross-entropy, mini-batches) and returns its history {epoch, loss, accuracy}; "
-            + "quantized: \"int8\"/\"int4\"/\"ternary\"/\"binary\" trains aware of that format and leaves the model in it; a pruned model keeps its zeros and its sparse format.",
+            + "quantized: \"int8\"/\"int4\"/\"ternary\"/\"binary\" trains aware of that format and leaves the model in it; a pruned model keeps its zeros and its sparse format. "
+            + "A sequence model trains on token data for `steps` (default 300; or as many as an estimated energy `budget` buys) of `batch` "
+            + "(16) windows of `length` (64) tokens with AdamW (lr 0.003, weight_decay 0.1, warmup min(20, steps/10), cosine decay, clip 1) "
+            + "and returns its history (held-out perplexity, tokens/s).",
         example: "let m = mlp([4, 16, 3])\ntrain(m, dataset(\"iris\"), epochs: 10, lr: 0.01)"
     ) { arguments in
+        if case .object(let sequence as SequenceModelValue) = arguments.value("model") {
+            return try SequenceTrainBuiltins.train(sequence, arguments)
+        }
+        for name in ["steps", "length", "warmup", "clip", "budget"] where arguments.isGiven(name) {
+            throw RuntimeError("train: '\(name)' is for sequence models; an MLP trains for epochs:", argument: name)
+        }
         let model = try arguments.model("train", "model")
         let data = try arguments.dataset("train", "data")
         let options = try trainingOptions(arguments, function: "train")

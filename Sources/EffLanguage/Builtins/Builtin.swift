@@ -84,8 +84,14 @@ public struct Arguments {
     let interpreter: Interpreter
     /// Where the builtin was called: errors in eff functions it calls back are reported from here.
     let callSpan: Span
+    /// The parameters the call gave (by position or name), not filled in from defaults.
+    var passed: Set<String> = []
 
     public func value(_ name: String) -> Value { values[name] ?? .nilValue }
+
+    /// Whether the call itself gave `name` (a default, even a non-nil one, does not count): for builtins whose
+    /// defaults depend on another argument, e.g. `train`'s batch size for MLPs and for sequence models.
+    public func isPassed(_ name: String) -> Bool { passed.contains(name) }
 
     public func isGiven(_ name: String) -> Bool {
         if case .nilValue = value(name) { return false }

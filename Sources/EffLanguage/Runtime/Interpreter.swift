@@ -392,9 +392,9 @@ public final class Interpreter {
         try checkInterrupt(span)
         switch callee {
         case .builtin(let builtin):
-            let values = try bind(builtin: builtin, positional: positional, named: named, at: span)
+            let (values, passed) = try bind(builtin: builtin, positional: positional, named: named, at: span)
             do {
-                return try builtin.body(Arguments(values: values, builtin: builtin, interpreter: self, callSpan: span))
+                return try builtin.body(Arguments(values: values, builtin: builtin, interpreter: self, callSpan: span, passed: passed))
             } catch let error as RuntimeError {
                 var location = span
                 if let argument = error.argument {
@@ -464,7 +464,7 @@ public final class Interpreter {
     }
 
     private func bind(builtin: Builtin, positional: [(Value, Span)], named: [(String, Value, Span)],
-                      at span: Span) throws -> [String: Value] {
+                      at span: Span) throws -> (values: [String: Value], passed: Set<String>) {
         var values: [String: Value] = [:]
         let parameters = builtin.parameters
         var positionalIndex = 0
@@ -491,6 +491,7 @@ public final class Interpreter {
             }
             values[label] = value
         }
+        let passed = Set(values.keys)
         for parameter in parameters where values[parameter.name] == nil {
             guard let defaultValue = parameter.defaultValue else {
                 throw Diagnostic(.runtime, "missing argument '\(parameter.name)' in call to \(builtin.name)", at: span,
@@ -498,7 +499,7 @@ public final class Interpreter {
             }
             values[parameter.name] = defaultValue
         }
-        return values
+        return (values, passed)
     }
 }
 
