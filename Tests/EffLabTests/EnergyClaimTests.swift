@@ -83,7 +83,7 @@ final class EnergyClaimTests: XCTestCase {
         let g = try globals()
         energyError("claim(small, big, d, [])", globals: g, contains: "'conditions' is empty")
         energyError("claim(small, big, d, [{metric: \"speed\", relation: \"<=\", bound: 1}])", globals: g,
-                    contains: "condition 1: metric must be one of \"energy\", \"latency\", \"accuracy\", got \"speed\"")
+                    contains: "condition 1: metric must be one of \"energy\", \"latency\", \"accuracy\", \"perplexity\", got \"speed\"")
         energyError("claim(small, big, d, [{metric: \"energy\", relation: \"=<\", bound: 1}])", globals: g,
                     contains: "relation must be one of")
         energyError("claim(small, big, d, [{metric: \"energy\", relation: \"<=\", bound: \"1/100\"}])", globals: g,
