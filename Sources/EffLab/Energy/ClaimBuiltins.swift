@@ -133,9 +133,9 @@ enum ClaimBuiltins {
                           .optional("batch", .number(1)), .optional("profile", .string(EnergyProfileRegistry.defaultName)),
                           .optional("meter", .string("none")), .optional("budget", .quantity(Quantity(2, .time))),
                           .optional("tokens", .number(32)), .optional("repeats", .number(5)), .optional("limit"),
-                          .optional("shots"), .optional("seed")],
+                          .optional("shots"), .optional("seed"), .optional("context")],
                 category: "energy",
-                summary: "Judges a claim about candidate vs baseline on data: conditions are records {metric: \"energy\"|\"latency\"|\"accuracy\", relation: \"<=\"|\"<\"|\">=\"|\">\", bound}; energy is estimated unless a meter is named. Language models on a prompt: energy is decode J/token, latency decode time per token (repeats interleaved runs of tokens tokens); on a benchmark also accuracy, from paired per-example outcomes (limit, shots, seed as in evaluate, or the benchmark's).",
+                summary: "Judges a claim about candidate vs baseline on data: conditions are records {metric: \"energy\"|\"latency\"|\"accuracy\", relation: \"<=\"|\"<\"|\">=\"|\">\", bound}; energy is estimated unless a meter is named. Language models on a prompt: energy is decode J/token, latency decode time per token (repeats interleaved runs of tokens tokens); on a benchmark also accuracy, from paired per-example outcomes (limit, shots, seed as in evaluate, or the benchmark's). Sequence models on token data: energy is estimated J/token at context (256), perplexity the ratio of held-out perplexities (paired bootstrap over windows).",
                 example: "let d = split(dataset(\"digits\"), train: 0.8, seed: 1); claim(mlp([64, 16, 10]), mlp([64, 32, 10]), d.test, [{metric: \"energy\", relation: \"<=\", bound: 1/2}]).verdict") { arguments in
             if let lms = try TokenComparison.languageModels([arguments.value("candidate"), arguments.value("baseline")], function: "claim") {
                 let (tokens, repeats) = try TokenComparison.counts(arguments, function: "claim")
@@ -144,6 +144,12 @@ enum ClaimBuiltins {
                     conditions: try parseConditions(try arguments.list("conditions")), tokens: tokens, repeats: repeats,
                     profile: try SessionProfiles.resolve(arguments.value("profile"), function: "claim"),
                     meter: try MeterBuiltins.choose(arguments.value("meter"), function: "claim"), arguments: arguments))
+            }
+            if case .object(let first as SequenceModelValue) = arguments.value("candidate"),
+               case .object(let second as SequenceModelValue) = arguments.value("baseline") {
+                return .object(try SequenceClaim.judge(candidate: first, baseline: second, arguments: arguments,
+                                                       conditions: try parseConditions(try arguments.list("conditions")),
+                                                       profile: try SessionProfiles.resolve(arguments.value("profile"), function: "claim")))
             }
             let candidate = try arguments.modelValue("candidate", function: "claim")
             let baseline = try arguments.modelValue("baseline", function: "claim")
