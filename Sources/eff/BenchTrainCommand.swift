@@ -62,6 +62,7 @@ struct BenchTrainCommand: ParsableCommand {
                 try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: checkDir + "/logits.json"))
                 return
             }
+            try configuration.validate()
             if format == "text" {
                 print("transformer: width \(width), \(layers) × (attention \(heads) heads + ffn \(hidden) swiglu), batch \(batch) × \(length) tokens")
                 print("threads  params    tokens/s  range               s/step  loss first→last")

@@ -50,6 +50,8 @@ public enum SequenceTrainingBenchmark {
             try check(warmup >= 0 && steps >= 1 && repeats >= 1, "need warm-up ≥ 0, steps ≥ 1 and repeats ≥ 1")
             try check(!threads.isEmpty && threads.allSatisfy { $0 >= 1 && $0 <= 1024 }, "threads must be in 1…1024")
             try trainingOptions.validate()
+            // Heads that do not divide the width, odd head sizes: the model's own errors, before anything runs.
+            _ = try SequenceModel(name: "bench", vocabularySize: 2, width: width, blocks: blocks, seed: seed)
         }
     }
 
