@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "eff",
             dependencies: [
-                "EffLanguage", "EffKernels", "EffCharts", "EffLab", "EffREPL", "EffLLM",
+                "EffLanguage", "EffKernels", "EffCharts", "EffLab", "EffREPL", "EffLLM", "EffModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EffNumericsTests", dependencies: ["EffNumerics"]),

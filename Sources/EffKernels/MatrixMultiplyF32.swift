@@ -1,5 +1,6 @@
 #if arch(x86_64)
 import EffKernelsAVX2
+import EffKernelsAVX512
 #endif
 
 /// Whether a GEMM operand is used as stored or transposed.
@@ -39,7 +40,7 @@ extension Kernels {
         }
         let aRowStride = transposeA == .none ? k : 1, aDepthStride = transposeA == .none ? 1 : m
         let bDepthStride = transposeB == .none ? n : 1, bColumnStride = transposeB == .none ? 1 : k
-        let tile = GemmTile.kernel(for: level)
+        let tile = GemmTile.kernel(for: level), pairTile = GemmTile.pairKernel(for: level)
         let depthBlock = 256, columnBlock = 1024
         let packedB = UnsafeMutablePointer<Float>.allocate(capacity: depthBlock * (columnBlock + 16))
         defer { packedB.deallocate() }
@@ -57,11 +58,22 @@ extension Kernels {
                 KernelThreads.forEachChunk(total: panels, granularity: 1, threads: threads) { panelRange in
                     for panel in panelRange {
                         let out = packedB + panel * depth * 16
-                        for p in 0..<depth {
-                            let source = bBase + (p0 + p) * bDepthStride
+                        let first = j0 + panel * 16, valid = min(16, j0 + columns - first)
+                        if valid == 16 && bColumnStride == 1 {
+                            // 16 contiguous columns per depth step: one 64-byte copy each.
+                            for p in 0..<depth {
+                                let value = UnsafeRawPointer(bBase + (p0 + p) * bDepthStride + first).loadUnaligned(as: SIMD16<Float>.self)
+                                UnsafeMutableRawPointer(out + p * 16).storeBytes(of: value, as: SIMD16<Float>.self)
+                            }
+                        } else {
+                            // Column by column: each column of a transposed B is contiguous along the depth.
                             for j in 0..<16 {
-                                let column = j0 + panel * 16 + j
-                                out[p * 16 + j] = column < j0 + columns ? source[column * bColumnStride] : 0
+                                if j < valid {
+                                    let source = bBase + (first + j) * bColumnStride + p0 * bDepthStride
+                                    for p in 0..<depth { out[p * 16 + j] = source[p * bDepthStride] }
+                                } else {
+                                    for p in 0..<depth { out[p * 16 + j] = 0 }
+                                }
                             }
                         }
                     }
@@ -70,23 +82,44 @@ extension Kernels {
                 let sharedB = UnsafePointer(packedB)
                 let rowPanels = (m + 5) / 6
                 KernelThreads.forEachChunk(total: rowPanels, granularity: 1, threads: threads) { panelRange in
-                    var packedA = [Float](repeating: 0, count: depth * 6)
+                    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: depth * 6)
+                    defer { packedA.deallocate() }
                     var edge = [Float](repeating: 0, count: 6 * 16)
                     for rowPanel in panelRange {
                         let i0 = rowPanel * 6
                         let rows = min(6, m - i0)
-                        for p in 0..<depth {
+                        if aDepthStride == 1 {
+                            // Row by row: each row of an untransposed A is contiguous along the depth.
                             for i in 0..<6 {
-                                packedA[p * 6 + i] = i < rows ? aBase[(i0 + i) * aRowStride + (p0 + p) * aDepthStride] : 0
+                                if i < rows {
+                                    let source = aBase + (i0 + i) * aRowStride + p0
+                                    for p in 0..<depth { packedA[p * 6 + i] = source[p] }
+                                } else {
+                                    for p in 0..<depth { packedA[p * 6 + i] = 0 }
+                                }
+                            }
+                        } else {
+                            // Depth by depth: a transposed A holds the panel's rows side by side.
+                            for p in 0..<depth {
+                                let source = aBase + i0 * aRowStride + (p0 + p) * aDepthStride
+                                for i in 0..<6 { packedA[p * 6 + i] = i < rows ? source[i * aRowStride] : 0 }
                             }
                         }
                         let add = accumulate || !firstDepth
-                        packedA.withUnsafeBufferPointer { pa in
-                            for panel in 0..<panels {
+                        let pa = UnsafeBufferPointer(start: UnsafePointer(packedA), count: depth * 6)
+                        do {
+                            var panel = 0
+                            while panel < panels {
                                 let jStart = j0 + panel * 16
                                 let width = min(16, j0 + columns - jStart)
                                 let target = cBase + i0 * n + jStart
-                                if rows == 6 && width == 16 {
+                                defer { panel += 1 }
+                                if let pairTile, rows == 6, j0 + columns - jStart >= 32 {
+                                    // Two full panels at once (AVX-512: 16-lane vectors).
+                                    pairTile(depth, pa.baseAddress!, sharedB + panel * depth * 16, sharedB + (panel + 1) * depth * 16,
+                                             target, n, add)
+                                    panel += 1
+                                } else if rows == 6 && width == 16 {
                                     tile(depth, pa.baseAddress!, sharedB + panel * depth * 16, target, n, add)
                                 } else {
                                     edge.withUnsafeMutableBufferPointer { e in
@@ -120,5 +153,17 @@ enum GemmTile {
         if level >= .avx2 { return AVX2Kernels.gemmTile }
         #endif
         return PortableTileKernels.gemmTile
+    }
+
+    typealias PairKernel = (_ depth: Int, _ packedA: UnsafePointer<Float>, _ packedB0: UnsafePointer<Float>,
+                            _ packedB1: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) -> Void
+
+    /// A kernel for two adjacent full tiles at once (6 × 32), where the level has one: the same multiply-adds in the
+    /// same order as two `kernel(for:)` calls, so results do not depend on it.
+    static func pairKernel(for level: InstructionSet) -> PairKernel? {
+        #if arch(x86_64)
+        if level >= .avx512 { return AVX512Kernels.gemmTilePair }
+        #endif
+        return nil
     }
 }

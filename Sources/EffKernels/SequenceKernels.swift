@@ -242,7 +242,7 @@ public enum SequenceKernels {
     /// (e^−87 ≈ 1.6e−38, e^88 ≈ 1.7e38). Only adds, multiplies and bit casts, so the portable SIMD types stay vector code
     /// (round-to-nearest by the 1.5·2^23 trick instead of `rounded()`, which needs SSE4.1).
     @inline(__always)
-    static func exp8(_ input: SIMD8<Float>) -> SIMD8<Float> {
+    public static func exp8(_ input: SIMD8<Float>) -> SIMD8<Float> {
         var x = input  // clamped with compare + select (`clamped(lowerBound:upperBound:)` compiles to per-lane calls)
         x.replace(with: -87, where: x .< -87)
         x.replace(with: 88, where: x .> 88)

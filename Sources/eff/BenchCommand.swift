@@ -6,8 +6,8 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure eff's inference kernels (eff bench [kernels]) or a language model (eff bench llm MODEL).",
-        subcommands: [BenchKernelsCommand.self, BenchLLMCommand.self],
+        abstract: "Measure eff's inference kernels (eff bench [kernels]), a language model (eff bench llm MODEL) or training (eff bench train).",
+        subcommands: [BenchKernelsCommand.self, BenchLLMCommand.self, BenchTrainCommand.self],
         defaultSubcommand: BenchKernelsCommand.self)
 }
 

@@ -174,9 +174,11 @@ public struct AttentionMixer: SequenceMixer, Equatable {
                             o.withUnsafeMutableBufferPointer { ob in v.withUnsafeBufferPointer { vb in
                                 gemm(UnsafeBufferPointer(p), vb, into: ob, m: length, n: size, k: length)
                             } }
-                            for t in 0..<length {
-                                let row = b * length + t
-                                for c in 0..<size { oBuffer[row * width + h * size + c] = o[t * size + c] }
+                            o.withUnsafeBufferPointer { ob in
+                                for t in 0..<length {
+                                    (oBuffer.baseAddress! + (b * length + t) * width + h * size).update(from: ob.baseAddress! + t * size,
+                                                                                                         count: size)
+                                }
                             }
                         }
                     }
@@ -206,8 +208,11 @@ public struct AttentionMixer: SequenceMixer, Equatable {
                                 let b = pair / heads, h = pair % heads
                                 gatherHead(qkvBuffer, into: &q, &k, &v, sequence: b, head: h, length: length, size: size,
                                            stride: stride, width: width)
-                                for t in 0..<length {
-                                    for c in 0..<size { dO[t * size + c] = doBuffer[(b * length + t) * width + h * size + c] }
+                                dO.withUnsafeMutableBufferPointer { d in
+                                    for t in 0..<length {
+                                        (d.baseAddress! + t * size).update(from: doBuffer.baseAddress! + (b * length + t) * width + h * size,
+                                                                           count: size)
+                                    }
                                 }
                                 let p = UnsafeBufferPointer(rebasing: pBuffer[(pair * length * length)..<((pair + 1) * length * length)])
                                 // dP = dO·Vᵀ; dV = Pᵀ·dO
@@ -216,24 +221,26 @@ public struct AttentionMixer: SequenceMixer, Equatable {
                                     gemm(p, dOb, into: dVb, m: length, n: size, k: length, transposeA: .transposed)
                                 } }
                                 // dS = P ⊙ (dP − Σ_j dP·P), then the 1/√d scale of the scores.
-                                for i in 0..<length {
-                                    var dot: Float = 0
-                                    for j in 0...i { dot += dP[i * length + j] * p[i * length + j] }
-                                    for j in 0..<length {
-                                        dP[i * length + j] = j <= i ? p[i * length + j] * (dP[i * length + j] - dot) * scale : 0
+                                dP.withUnsafeMutableBufferPointer { d in
+                                    for i in 0..<length {
+                                        let dRow = d.baseAddress! + i * length, pRow = p.baseAddress! + i * length
+                                        var dot: Float = 0
+                                        for j in 0...i { dot += dRow[j] * pRow[j] }
+                                        for j in 0...i { dRow[j] = pRow[j] * (dRow[j] - dot) * scale }
+                                        for j in (i + 1)..<max(i + 1, length) { dRow[j] = 0 }
                                     }
                                 }
                                 // dQ = dS·K; dK = dSᵀ·Q
                                 gemm(dP, k, into: &dQ, m: length, n: size, k: length)
                                 gemm(dP, q, into: &dK, m: length, n: size, k: length, transposeA: .transposed)
-                                for t in 0..<length {
-                                    let row = (b * length + t) * stride + h * size
-                                    for c in 0..<size {
-                                        dBuffer[row + c] = dQ[t * size + c]
-                                        dBuffer[row + width + c] = dK[t * size + c]
-                                        dBuffer[row + 2 * width + c] = dV[t * size + c]
+                                dQ.withUnsafeBufferPointer { dq in dK.withUnsafeBufferPointer { dk in dV.withUnsafeBufferPointer { dv in
+                                    for t in 0..<length {
+                                        let row = dBuffer.baseAddress! + (b * length + t) * stride + h * size
+                                        row.update(from: dq.baseAddress! + t * size, count: size)
+                                        (row + width).update(from: dk.baseAddress! + t * size, count: size)
+                                        (row + 2 * width).update(from: dv.baseAddress! + t * size, count: size)
                                     }
-                                }
+                                } } }
                             }
                         }
                     }
@@ -284,14 +291,14 @@ public struct AttentionMixer: SequenceMixer, Equatable {
 @inline(__always)
 private func gatherHead(_ qkv: UnsafeBufferPointer<Float>, into q: inout [Float], _ k: inout [Float], _ v: inout [Float],
                         sequence b: Int, head h: Int, length: Int, size: Int, stride: Int, width: Int) {
-    for t in 0..<length {
-        let row = (b * length + t) * stride + h * size
-        for c in 0..<size {
-            q[t * size + c] = qkv[row + c]
-            k[t * size + c] = qkv[row + width + c]
-            v[t * size + c] = qkv[row + 2 * width + c]
+    q.withUnsafeMutableBufferPointer { qb in k.withUnsafeMutableBufferPointer { kb in v.withUnsafeMutableBufferPointer { vb in
+        for t in 0..<length {
+            let row = qkv.baseAddress! + (b * length + t) * stride + h * size
+            (qb.baseAddress! + t * size).update(from: row, count: size)
+            (kb.baseAddress! + t * size).update(from: row + width, count: size)
+            (vb.baseAddress! + t * size).update(from: row + 2 * width, count: size)
         }
-    }
+    } } }
 }
 
 /// Row-wise softmax of scale·scores over the keys the causal pattern allows; the rest become 0. // (length, length)
@@ -299,6 +306,20 @@ private func gatherHead(_ qkv: UnsafeBufferPointer<Float>, into q: inout [Float]
 private func maskedSoftmax(_ scores: UnsafeMutableBufferPointer<Float>, length: Int, scale: Float, pattern: AttentionMixer.Pattern) {
     for i in 0..<length {
         let row = i * length
+        // Dense and sliding-window rows allow one contiguous run of keys: softmax it 8 at a time.
+        let first: Int?
+        switch pattern {
+        case .dense: first = 0
+        case .window(let w): first = max(0, i - w + 1)
+        case .block: first = nil
+        }
+        if let first {
+            let base = scores.baseAddress! + row
+            for j in 0..<first { base[j] = 0 }
+            for j in (i + 1)..<max(i + 1, length) { base[j] = 0 }
+            softmaxInPlace(base + first, count: i + 1 - first, scale: scale)
+            continue
+        }
         var largest = -Float.infinity
         for j in 0...i where pattern.allows(query: i, key: j) { largest = max(largest, scores[row + j] * scale) }
         var total: Float = 0

@@ -39,8 +39,11 @@ public struct FeedForwardNetwork: Sendable, Equatable {
             activated.withUnsafeMutableBufferPointer { a in
                 switch activation {
                 case .swiglu:
-                    for row in 0..<rows {
-                        for c in 0..<hidden { a[row * hidden + c] = silu(p[row * upWidth + c]) * p[row * upWidth + hidden + c] }
+                    KernelThreads.forEachChunk(total: rows, granularity: 64) { range in
+                        for row in range {
+                            let g = p.baseAddress! + row * upWidth
+                            swiglu(gate: g, up: g + hidden, into: a.baseAddress! + row * hidden, count: hidden)
+                        }
                     }
                 case .gelu:
                     for index in 0..<(rows * hidden) { a[index] = gelu(p[index]) }
@@ -61,12 +64,11 @@ public struct FeedForwardNetwork: Sendable, Equatable {
                 preGradient.withUnsafeMutableBufferPointer { dp in
                     switch activation {
                     case .swiglu:
-                        for row in 0..<rows {
-                            for c in 0..<hidden {
-                                let gate = p[row * upWidth + c], upValue = p[row * upWidth + hidden + c]
-                                let g = da[row * hidden + c]
-                                dp[row * upWidth + c] = g * upValue * siluDerivative(gate)
-                                dp[row * upWidth + hidden + c] = g * silu(gate)
+                        KernelThreads.forEachChunk(total: rows, granularity: 64) { range in
+                            for row in range {
+                                let g = p.baseAddress! + row * upWidth, dg = dp.baseAddress! + row * upWidth
+                                swigluBackward(da.baseAddress! + row * hidden, gate: g, up: g + hidden, gateGradient: dg,
+                                               upGradient: dg + hidden, count: hidden)
                             }
                         }
                     case .gelu:

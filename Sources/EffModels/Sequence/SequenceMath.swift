@@ -29,6 +29,19 @@ func gemm(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, into
     }
 }
 
+/// op(A)·op(B) in a new (m, n) array, written once by the GEMM (no zero-fill first).
+@inline(__always)
+func product(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Transpose = .none, transposeB: Transpose = .none) -> [Float] {
+    [Float](unsafeUninitializedCapacity: m * n) { c, count in
+        a.withUnsafeBufferPointer { aBuffer in
+            b.withUnsafeBufferPointer { bBuffer in
+                gemm(aBuffer, bBuffer, into: c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+            }
+        }
+        count = m * n
+    }
+}
+
 /// A bias-free linear map y = x·Wᵀ with W stored (outputs, inputs), as PyTorch's `nn.Linear(bias=False)` and GGUF.
 struct LinearMap: Sendable, Equatable {
     /// (outputs, inputs)
@@ -46,18 +59,12 @@ struct LinearMap: Sendable, Equatable {
 
     /// x (rows, inputs) → (rows, outputs)
     func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
-        var y = [Float](repeating: 0, count: rows * outputs)
-        gemm(x, weight, into: &y, m: rows, n: outputs, k: inputs, transposeB: .transposed)
-        return y
+        product(x, weight, m: rows, n: outputs, k: inputs, transposeB: .transposed)
     }
 
     /// dx = dy·W (rows, inputs) and dW = dyᵀ·x (outputs, inputs). // dy (rows, outputs), x (rows, inputs)
     func backward(_ dy: [Float], input x: [Float], rows: Int) -> (input: [Float], weight: [Float]) {
-        var dx = [Float](repeating: 0, count: rows * inputs)
-        gemm(dy, weight, into: &dx, m: rows, n: inputs, k: outputs)
-        var dw = [Float](repeating: 0, count: outputs * inputs)
-        gemm(dy, x, into: &dw, m: outputs, n: inputs, k: rows, transposeA: .transposed)
-        return (dx, dw)
+        (product(dy, weight, m: rows, n: inputs, k: outputs), product(dy, x, m: outputs, n: inputs, k: rows, transposeA: .transposed))
     }
 
     /// The multiply-adds of `rows` positions and one read of the weights (f32).
@@ -93,3 +100,70 @@ struct LinearMap: Sendable, Equatable {
 /// softplus(x) = log(1 + eˣ), computed without overflow; its derivative is σ(x).
 @inline(__always) func softplus(_ x: Float) -> Float { x > 20 ? x : Foundation.log1p(Foundation.exp(x)) }
 @inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
+
+/// out[i] = silu(gate[i]) · up[i] for i < count: 8 at a time with `SequenceKernels.exp8` (within 1e−6 of libm's exp).
+@inline(__always)
+func swiglu(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let g = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
+        let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: g / (1 + SequenceKernels.exp8(-g)) * u, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        out[i] = silu(gate[i]) * up[i]
+        i += 1
+    }
+}
+
+/// The backward of `swiglu`: dGate = d·up·σ(g)(1 + g(1 − σ(g))), dUp = d·silu(g), one exp per value.
+@inline(__always)
+func swigluBackward(_ d: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
+                    gateGradient: UnsafeMutablePointer<Float>, upGradient: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let g = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
+        let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
+        let dy = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+        let s = 1 / (1 + SequenceKernels.exp8(-g))
+        UnsafeMutableRawPointer(gateGradient + i).storeBytes(of: dy * u * (s * (1 + g * (1 - s))), as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(upGradient + i).storeBytes(of: dy * g * s, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        gateGradient[i] = d[i] * up[i] * siluDerivative(gate[i])
+        upGradient[i] = d[i] * silu(gate[i])
+        i += 1
+    }
+}
+
+/// out[j] = e^(x[j] − largest) for j < count (`out` may be `x`), returning their sum: 8 at a time with
+/// `SequenceKernels.exp8`, the rest with libm's exp.
+@inline(__always)
+func exponentials(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, minus largest: Float) -> Float {
+    var sums = SIMD8<Float>()
+    var j = 0
+    while j + 8 <= count {
+        let e = SequenceKernels.exp8(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - largest)
+        UnsafeMutableRawPointer(out + j).storeBytes(of: e, as: SIMD8<Float>.self)
+        sums += e
+        j += 8
+    }
+    var total = sums.sum()
+    while j < count {
+        out[j] = Foundation.exp(x[j] - largest)
+        total += out[j]
+        j += 1
+    }
+    return total
+}
+
+/// x ← softmax(scale·x) over `count` ≥ 1 values in place.
+@inline(__always)
+func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, scale: Float) {
+    var largest = -Float.infinity
+    for j in 0..<count { x[j] *= scale; largest = max(largest, x[j]) }
+    let inverse = 1 / exponentials(x, into: x, count: count, minus: largest)
+    for j in 0..<count { x[j] *= inverse }
+}

@@ -162,28 +162,29 @@ public struct SequenceModel: Sendable {
     /// Mean cross-entropy of logits (rows, vocabulary) against targets, and its gradient (softmax − one-hot)/rows.
     static func crossEntropy(logits: [Float], targets: [Int32], vocabulary: Int, gradient wantsGradient: Bool) -> (Double, [Float]) {
         let rows = targets.count
-        var gradient = wantsGradient ? [Float](repeating: 0, count: logits.count) : []
+        // The exponentials go into the gradient (or a one-row scratch).
+        var gradient = [Float](repeating: 0, count: wantsGradient ? logits.count : vocabulary)
         var total = 0.0
         let scale = 1 / Float(rows)
         logits.withUnsafeBufferPointer { z in
-            for row in 0..<rows {
-                let base = row * vocabulary
-                var largest = -Float.infinity
-                for c in 0..<vocabulary { largest = max(largest, z[base + c]) }
-                var sum: Double = 0
-                for c in 0..<vocabulary { sum += Double(Foundation.exp(z[base + c] - largest)) }
-                let logSum = Double(largest) + Foundation.log(sum)
-                let target = Int(targets[row])
-                total += logSum - Double(z[base + target])
-                if wantsGradient {
-                    for c in 0..<vocabulary {
-                        gradient[base + c] = Float(Foundation.exp(Double(z[base + c]) - logSum)) * scale
+            gradient.withUnsafeMutableBufferPointer { g in
+                for row in 0..<rows {
+                    let base = row * vocabulary
+                    let source = z.baseAddress! + base, e = g.baseAddress! + (wantsGradient ? base : 0)
+                    var largest = -Float.infinity
+                    for c in 0..<vocabulary { largest = max(largest, source[c]) }
+                    let sum = Double(exponentials(source, into: e, count: vocabulary, minus: largest))
+                    let target = Int(targets[row])
+                    total += Double(largest) + Foundation.log(sum) - Double(source[target])
+                    if wantsGradient {
+                        let factor = scale / Float(sum)
+                        for c in 0..<vocabulary { e[c] *= factor }
+                        e[target] -= scale
                     }
-                    gradient[base + target] -= scale
                 }
             }
         }
-        return (total / Double(max(rows, 1)), gradient)
+        return (total / Double(max(rows, 1)), wantsGradient ? gradient : [])
     }
 
     // MARK: Work
