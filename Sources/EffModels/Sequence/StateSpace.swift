@@ -120,23 +120,34 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
     /// Columns of `xz` (rows, 2·inner) 0..<inner through the causal depthwise conv (+ bias). // → (rows, inner)
     func convolve(_ xz: [Float], shape: SequenceShape) -> [Float] {
         let inner = self.inner, kernel = convolution, length = shape.length
+        let taps = transposedKernel()                     // (conv, inner): contiguous over channels per tap
         var result = [Float](repeating: 0, count: shape.rows * inner)
-        for row in 0..<shape.rows {
-            let t = row % length
-            for i in 0..<inner {
-                var total = convolutionBias[i]
-                for k in 0..<kernel {
-                    let back = kernel - 1 - k            // tap k reads position t − back of the same sequence
-                    if back <= t { total += convolutionWeight[i * kernel + k] * xz[(row - back) * 2 * inner + i] }
+        xz.withUnsafeBufferPointer { xz in taps.withUnsafeBufferPointer { taps in
+        convolutionBias.withUnsafeBufferPointer { bias in result.withUnsafeMutableBufferPointer { result in
+            let xz = xz.baseAddress!, taps = taps.baseAddress!, bias = bias.baseAddress!, out = result.baseAddress!
+            for row in 0..<shape.rows {
+                let t = row % length, target = out + row * inner
+                for i in 0..<inner { target[i] = bias[i] }
+                // Tap k reads position t − (conv − 1 − k); the same per-element order as a loop over k inside i.
+                for k in 0..<kernel where kernel - 1 - k <= t {
+                    let source = xz + (row - (kernel - 1 - k)) * 2 * inner, weights = taps + k * inner
+                    for i in 0..<inner { target[i] += weights[i] * source[i] }
                 }
-                result[row * inner + i] = total
             }
-        }
+        } } } }
         return result
     }
 
+    /// The conv kernel as (conv, inner). // → (conv, inner)
+    func transposedKernel() -> [Float] {
+        var taps = [Float](repeating: 0, count: inner * convolution)
+        for i in 0..<inner { for k in 0..<convolution { taps[k * inner + i] = convolutionWeight[i * convolution + k] } }
+        return taps
+    }
+
     /// saved: [xz (rows, 2·inner); conv output before SiLU (rows, inner); u (rows, inner); δBC (rows, R + 2N);
-    /// Δ before softplus (rows, inner); states h_t (rows, inner, N); y (rows, inner); y ⊙ SiLU(z) (rows, inner)].
+    /// Δ before softplus (rows, inner); states h_t (rows, inner, N); y (rows, inner); y ⊙ SiLU(z) (rows, inner);
+    /// Ā_t = exp(Δ_t·A) (rows, inner, N)].
     public func forward(_ input: [Float], shape: SequenceShape) throws -> (output: [Float], saved: SequenceSaved, auxiliaryLoss: Double) {
         let rows = shape.rows, inner = self.inner
         let xz = inProjection(input, rows: rows)
@@ -146,41 +157,67 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         var dtPre = dtProjection(columns(projected, 0..<dtRank, rows: rows), rows: rows)
         for row in 0..<rows { for i in 0..<inner { dtPre[row * inner + i] += dtBias[i] } }
         var states = [Float](repeating: 0, count: rows * inner * state)
+        var decayed = [Float](repeating: 0, count: rows * inner * state)
         var y = [Float](repeating: 0, count: rows * inner)
-        scan(u: u, projected: projected, dtPre: dtPre, shape: shape, states: &states, y: &y)
+        scan(u: u, projected: projected, dtPre: dtPre, shape: shape, states: &states, y: &y, decayed: &decayed)
         var gated = y
         for row in 0..<rows { for i in 0..<inner { gated[row * inner + i] *= silu(xz[row * 2 * inner + inner + i]) } }
         let output = outProjection(gated, rows: rows)
-        return (output, [xz, convolved, u, projected, dtPre, states, y, gated], 0)
+        return (output, [xz, convolved, u, projected, dtPre, states, y, gated, decayed], 0)
     }
 
-    /// The selective scan, sequential over t, parallel over (sequence, channel) pairs.
+    /// The selective scan without keeping Ā.
     func scan(u: [Float], projected: [Float], dtPre: [Float], shape: SequenceShape, states: inout [Float], y: inout [Float]) {
+        var decayed = [Float](repeating: 0, count: states.count)
+        scan(u: u, projected: projected, dtPre: dtPre, shape: shape, states: &states, y: &y, decayed: &decayed)
+    }
+
+    /// The selective scan, sequential over t, parallel over sequences; per position the channels' states (inner, N)
+    /// are contiguous, and the state dimension is the SIMD dimension. Writes h_t, y_t and Ā_t.
+    func scan(u: [Float], projected: [Float], dtPre: [Float], shape: SequenceShape, states: inout [Float], y: inout [Float],
+              decayed: inout [Float]) {
         let inner = self.inner, n = state, length = shape.length, bcStride = dtRank + 2 * state, offsetB = dtRank
         let decay = logDecay.map { -Foundation.exp($0) }
+        let blocks = n / 8 * 8
         u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in dtPre.withUnsafeBufferPointer { dt in
+        decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in decayed.withUnsafeMutableBufferPointer { ab in
             states.withUnsafeMutableBufferPointer { h in y.withUnsafeMutableBufferPointer { y in
-                KernelThreads.forEachChunk(total: shape.batch * inner, granularity: 8) { range in
-                    for pair in range {
-                        let b = pair / inner, i = pair % inner
+                let u = u.baseAddress!, bc = bc.baseAddress!, dt = dt.baseAddress!, decay = decay.baseAddress!
+                let skip = skip.baseAddress!, ab = ab.baseAddress!, h = h.baseAddress!, y = y.baseAddress!
+                KernelThreads.forEachChunk(total: shape.batch, granularity: 1) { range in
+                    for b in range {
                         for t in 0..<length {
                             let row = b * length + t
-                            let delta = softplus(dt[row * inner + i]), input = u[row * inner + i]
-                            let here = (row * inner + i) * n, before = here - inner * n
-                            var total: Float = 0
-                            for s in 0..<n {
-                                let previous = t > 0 ? h[before + s] : 0
-                                let value = Foundation.exp(delta * decay[i * n + s]) * previous
-                                    + delta * bc[row * bcStride + offsetB + s] * input
-                                h[here + s] = value
-                                total += bc[row * bcStride + offsetB + n + s] * value
+                            let bValues = bc + row * bcStride + offsetB, cValues = bValues + n
+                            for i in 0..<inner {
+                                let delta = softplus(dt[row * inner + i]), input = u[row * inner + i]
+                                let here = h + (row * inner + i) * n, before = here - inner * n
+                                let a = ab + (row * inner + i) * n, rates = decay + i * n
+                                for s in 0..<n { a[s] = Foundation.exp(delta * rates[s]) }
+                                var lanes = SIMD8<Float>(), total: Float = 0
+                                let deltaVector = SIMD8<Float>(repeating: delta), inputVector = SIMD8<Float>(repeating: input)
+                                var s = 0
+                                while s < blocks {
+                                    let previous = t > 0 ? load8(before + s) : SIMD8<Float>()
+                                    let value = load8(a + s) * previous + deltaVector * load8(bValues + s) * inputVector
+                                    store8(value, here + s)
+                                    lanes += load8(cValues + s) * value
+                                    s += 8
+                                }
+                                while s < n {
+                                    let previous = t > 0 ? before[s] : 0
+                                    let value = a[s] * previous + delta * bValues[s] * input
+                                    here[s] = value
+                                    total += cValues[s] * value
+                                    s += 1
+                                }
+                                y[row * inner + i] = (lanes.sum() + total) + skip[i] * input
                             }
-                            y[row * inner + i] = total + skip[i] * input
                         }
                     }
                 }
             } }
-        } } }
+        } } } } } }
     }
 
     // MARK: Backward
@@ -188,7 +225,7 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
     public func backward(_ gradient: [Float], input: [Float], saved: SequenceSaved, shape: SequenceShape,
                          auxiliaryWeight: Float) throws -> (input: [Float], parameters: [[Float]]) {
         let xz = saved[0], convolved = saved[1], u = saved[2], projected = saved[3], dtPre = saved[4]
-        let states = saved[5], y = saved[6], gated = saved[7]
+        let states = saved[5], y = saved[6], gated = saved[7], decayed = saved[8]
         let rows = shape.rows, inner = self.inner, n = state, length = shape.length, kernel = convolution
         let bcStride = dtRank + 2 * state
         let (gatedGradient, outGradient) = outProjection.backward(gradient, input: gated, rows: rows)
@@ -203,7 +240,8 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
             }
         }
         // Reverse-time scan per sequence (B_t and C_t are shared by a sequence's channels, so a sequence is one task;
-        // A_log and D sums are kept per sequence and added after).
+        // A_log and D sums are kept per sequence and added after). Per position the channels run in order, so ∂L/∂B_t
+        // and ∂L/∂C_t gather their channels' terms in the same order as a channel-outer loop would.
         var uGradient = [Float](repeating: 0, count: rows * inner)
         var projectedGradient = [Float](repeating: 0, count: rows * bcStride)
         var dtGradient = [Float](repeating: 0, count: rows * inner)          // ∂L/∂(Δ before softplus)
@@ -211,44 +249,73 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         var skipGradients = [Float](repeating: 0, count: shape.batch * inner)
         let decay = logDecay.map { -Foundation.exp($0) }
         let skip = self.skip
+        let blocks = n / 8 * 8
         u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in dtPre.withUnsafeBufferPointer { dt in
-        states.withUnsafeBufferPointer { h in yGradient.withUnsafeBufferPointer { dy in
+        states.withUnsafeBufferPointer { h in yGradient.withUnsafeBufferPointer { dy in decayed.withUnsafeBufferPointer { ab in
+        decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in
         uGradient.withUnsafeMutableBufferPointer { du in projectedGradient.withUnsafeMutableBufferPointer { dbc in
         dtGradient.withUnsafeMutableBufferPointer { ddt in decayGradients.withUnsafeMutableBufferPointer { dA in
         skipGradients.withUnsafeMutableBufferPointer { dD in
+            let u = u.baseAddress!, bc = bc.baseAddress!, dt = dt.baseAddress!, h = h.baseAddress!, dy = dy.baseAddress!
+            let ab = ab.baseAddress!, decay = decay.baseAddress!, skip = skip.baseAddress!, du = du.baseAddress!
+            let dbc = dbc.baseAddress!, ddt = ddt.baseAddress!, dA = dA.baseAddress!, dD = dD.baseAddress!
             KernelThreads.forEachChunk(total: shape.batch, granularity: 1) { range in
-                var carried = [Float](repeating: 0, count: n)     // ∂L/∂h_t from later positions
+                // ∂L/∂h_t from later positions, (inner, N)
+                let carried = UnsafeMutablePointer<Float>.allocate(capacity: inner * n)
+                defer { carried.deallocate() }
                 for b in range {
-                    for i in 0..<inner {
-                        for s in 0..<n { carried[s] = 0 }
-                        for t in stride(from: length - 1, through: 0, by: -1) {
-                            let row = b * length + t
+                    carried.initialize(repeating: 0, count: inner * n)
+                    for t in stride(from: length - 1, through: 0, by: -1) {
+                        let row = b * length + t
+                        let bValues = bc + row * bcStride + dtRank, cValues = bValues + n
+                        let bGradient = dbc + row * bcStride + dtRank, cGradient = bGradient + n
+                        for i in 0..<inner {
                             let pre = dt[row * inner + i], delta = softplus(pre), input = u[row * inner + i]
                             let g = dy[row * inner + i]
-                            let here = (row * inner + i) * n, before = here - inner * n
+                            let here = h + (row * inner + i) * n, before = here - inner * n
+                            let a = ab + (row * inner + i) * n, rates = decay + i * n
+                            let later = carried + i * n, decayGradient = dA + (b * inner + i) * n
                             dD[b * inner + i] += g * input
                             var inputGradient = g * skip[i], deltaGradient: Float = 0
-                            for s in 0..<n {
-                                let c = bc[row * bcStride + dtRank + n + s], bValue = bc[row * bcStride + dtRank + s]
-                                let value = h[here + s]
-                                dbc[row * bcStride + dtRank + n + s] += g * value             // ∂L/∂C_t
-                                let dh = carried[s] + g * c                                  // ∂L/∂h_t
-                                let previous = t > 0 ? h[before + s] : 0
-                                let a = decay[i * n + s], decayed = Foundation.exp(delta * a)
-                                let dDecayed = dh * previous                                 // ∂L/∂Ā_t
-                                deltaGradient += dDecayed * decayed * a + dh * bValue * input
-                                dA[(b * inner + i) * n + s] += dDecayed * decayed * delta
-                                dbc[row * bcStride + dtRank + s] += dh * delta * input         // ∂L/∂B_t
-                                inputGradient += dh * delta * bValue
-                                carried[s] = dh * decayed                                    // ∂L/∂h_{t−1}
+                            var inputLanes = SIMD8<Float>(), deltaLanes = SIMD8<Float>()
+                            let gv = SIMD8<Float>(repeating: g), deltaV = SIMD8<Float>(repeating: delta)
+                            let inputV = SIMD8<Float>(repeating: input)
+                            var s = 0
+                            while s < blocks {
+                                let c = load8(cValues + s), bValue = load8(bValues + s), value = load8(here + s)
+                                store8(load8(cGradient + s) + gv * value, cGradient + s)               // ∂L/∂C_t
+                                let dh = load8(later + s) + gv * c                                      // ∂L/∂h_t
+                                let previous = t > 0 ? load8(before + s) : SIMD8<Float>()
+                                let rate = load8(rates + s), decayed = load8(a + s)
+                                let dDecayed = dh * previous                                            // ∂L/∂Ā_t
+                                deltaLanes += dDecayed * decayed * rate + dh * bValue * inputV
+                                store8(load8(decayGradient + s) + dDecayed * decayed * deltaV, decayGradient + s)
+                                store8(load8(bGradient + s) + dh * deltaV * inputV, bGradient + s)     // ∂L/∂B_t
+                                inputLanes += dh * deltaV * bValue
+                                store8(dh * decayed, later + s)                                         // ∂L/∂h_{t−1}
+                                s += 8
                             }
-                            du[row * inner + i] += inputGradient
-                            ddt[row * inner + i] = deltaGradient * sigmoid(pre)             // softplus′ = σ
+                            while s < n {
+                                let c = cValues[s], bValue = bValues[s], value = here[s]
+                                cGradient[s] += g * value
+                                let dh = later[s] + g * c
+                                let previous = t > 0 ? before[s] : 0
+                                let rate = rates[s], decayed = a[s]
+                                let dDecayed = dh * previous
+                                deltaGradient += dDecayed * decayed * rate + dh * bValue * input
+                                decayGradient[s] += dDecayed * decayed * delta
+                                bGradient[s] += dh * delta * input
+                                inputGradient += dh * delta * bValue
+                                later[s] = dh * decayed
+                                s += 1
+                            }
+                            du[row * inner + i] += inputGradient + inputLanes.sum()
+                            ddt[row * inner + i] = (deltaLanes.sum() + deltaGradient) * sigmoid(pre)   // softplus′ = σ
                         }
                     }
                 }
             }
-        } } } } } } } } } }
+        } } } } } } } } } } } } }
         // A = −exp(A_log): ∂L/∂A_log = ∂L/∂A · A.
         var logDecayGradient = [Float](repeating: 0, count: inner * n), skipGradient = [Float](repeating: 0, count: inner)
         for b in 0..<shape.batch {
@@ -264,22 +331,36 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         let (uFromProjection, xWeightGradient) = xProjection.backward(projectedGradient, input: u, rows: rows)
         addInPlace(&uGradient, uFromProjection)
         // u = SiLU(conv), then the conv's kernel, bias and input.
-        var convolutionWeightGradient = [Float](repeating: 0, count: inner * kernel)
+        // Per row, tap by tap over contiguous channels: each sum still gathers its terms in increasing row order.
+        let taps = transposedKernel()
+        var tapGradient = [Float](repeating: 0, count: kernel * inner)     // (conv, inner)
         var convolutionBiasGradient = [Float](repeating: 0, count: inner)
-        for row in 0..<rows {
-            let t = row % length
-            for i in 0..<inner {
-                let dc = uGradient[row * inner + i] * siluDerivative(convolved[row * inner + i])
-                convolutionBiasGradient[i] += dc
-                for k in 0..<kernel {
-                    let back = kernel - 1 - k
-                    guard back <= t else { continue }
-                    let source = (row - back) * 2 * inner + i
-                    convolutionWeightGradient[i * kernel + k] += dc * xz[source]
-                    xzGradient[source] += dc * convolutionWeight[i * kernel + k]
+        var convGradient = [Float](repeating: 0, count: inner)
+        uGradient.withUnsafeBufferPointer { du in convolved.withUnsafeBufferPointer { convolved in xz.withUnsafeBufferPointer { xz in
+        taps.withUnsafeBufferPointer { taps in tapGradient.withUnsafeMutableBufferPointer { dTaps in
+        convolutionBiasGradient.withUnsafeMutableBufferPointer { dBias in convGradient.withUnsafeMutableBufferPointer { dc in
+        xzGradient.withUnsafeMutableBufferPointer { dxz in
+            let du = du.baseAddress!, convolved = convolved.baseAddress!, xz = xz.baseAddress!, taps = taps.baseAddress!
+            let dTaps = dTaps.baseAddress!, dBias = dBias.baseAddress!, dc = dc.baseAddress!, dxz = dxz.baseAddress!
+            for row in 0..<rows {
+                let t = row % length
+                for i in 0..<inner {
+                    let value = du[row * inner + i] * siluDerivative(convolved[row * inner + i])
+                    dc[i] = value
+                    dBias[i] += value
+                }
+                for k in 0..<kernel where kernel - 1 - k <= t {
+                    let source = (row - (kernel - 1 - k)) * 2 * inner
+                    let x = xz + source, dx = dxz + source, w = taps + k * inner, dw = dTaps + k * inner
+                    for i in 0..<inner {
+                        dw[i] += dc[i] * x[i]
+                        dx[i] += dc[i] * w[i]
+                    }
                 }
             }
-        }
+        } } } } } } } }
+        var convolutionWeightGradient = [Float](repeating: 0, count: inner * kernel)
+        for i in 0..<inner { for k in 0..<kernel { convolutionWeightGradient[i * kernel + k] = tapGradient[k * inner + i] } }
         let (inputGradient, inGradient) = inProjection.backward(xzGradient, input: input, rows: rows)
         return (inputGradient, [inGradient, convolutionWeightGradient, convolutionBiasGradient, xWeightGradient,
                                 dtWeightGradient, dtBiasGradient, logDecayGradient, skipGradient, outGradient])
@@ -325,4 +406,14 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
 
     /// The recurrent state (inner · N) and the conv window (inner · (conv − 1)), at any context.
     public func cacheValues(context: Int) -> Int { inner * state + inner * (convolution - 1) }
+}
+
+@inline(__always) private func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func load8(_ pointer: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }
