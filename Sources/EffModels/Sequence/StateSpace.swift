@@ -12,10 +12,10 @@ import Foundation
 /// - per sequence and channel: h_t = Ā_t ⊙ h_{t−1} + Δ_t·B_t·u_t (h_{−1} = 0), y_t = C_t·h_t + D·u_t;
 /// - out = (y ⊙ SiLU(z))·W_outᵀ.
 ///
-/// The scan runs sequentially over t and in parallel over (sequence, channel). Work is linear in the length, and
+/// The scan runs sequentially over t and in parallel over sequences. Work is linear in the length, and
 /// generating a token reads a fixed-size state (inner·N values and the last conv − 1 inputs) whatever the context:
 /// `tokenWork(context:)` does not depend on the context. The backward is exact: a reverse-time scan for ∂L/∂h
-/// over the states h_t kept by the forward.
+/// over the states h_t, recomputed one sequence at a time rather than kept by the forward.
 public struct StateSpaceMixer: SequenceMixer, Equatable {
     public let width: Int
     public let inner: Int
@@ -146,8 +146,8 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
     }
 
     /// saved: [xz (rows, 2·inner); conv output before SiLU (rows, inner); u (rows, inner); δBC (rows, R + 2N);
-    /// Δ before softplus (rows, inner); states h_t (rows, inner, N); y (rows, inner); y ⊙ SiLU(z) (rows, inner);
-    /// Ā_t = exp(Δ_t·A) (rows, inner, N)].
+    /// Δ before softplus (rows, inner); Δ (rows, inner); y (rows, inner); y ⊙ SiLU(z) (rows, inner)]. The states h_t
+    /// are not kept: the backward recomputes one sequence's at a time (Mamba's recomputation, §3.3).
     public func forward(_ input: [Float], shape: SequenceShape) throws -> (output: [Float], saved: SequenceSaved, auxiliaryLoss: Double) {
         let rows = shape.rows, inner = self.inner
         let xz = inProjection(input, rows: rows)
@@ -156,68 +156,86 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         let projected = xProjection(u, rows: rows)
         var dtPre = dtProjection(columns(projected, 0..<dtRank, rows: rows), rows: rows)
         for row in 0..<rows { for i in 0..<inner { dtPre[row * inner + i] += dtBias[i] } }
-        var states = [Float](repeating: 0, count: rows * inner * state)
-        var decayed = [Float](repeating: 0, count: rows * inner * state)
+        let delta = dtPre.map(softplus)
         var y = [Float](repeating: 0, count: rows * inner)
-        scan(u: u, projected: projected, dtPre: dtPre, shape: shape, states: &states, y: &y, decayed: &decayed)
+        let decay = logDecay.map { -Foundation.exp($0) }
+        let n = state, length = shape.length
+        u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in delta.withUnsafeBufferPointer { delta in
+        decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in y.withUnsafeMutableBufferPointer { y in
+            let y = y.baseAddress!
+            KernelThreads.forEachChunk(total: shape.batch, granularity: 1) { range in
+                // The running state (inner, N), updated in place, and one channel's Ā_t (N).
+                let h = UnsafeMutablePointer<Float>.allocate(capacity: inner * n), a = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                defer { h.deallocate(); a.deallocate() }
+                for b in range {
+                    h.initialize(repeating: 0, count: inner * n)
+                    scanSequence(b, length: length, u: u.baseAddress!, bc: bc.baseAddress!, delta: delta.baseAddress!,
+                                 decay: decay.baseAddress!, skip: skip.baseAddress!, y: y, states: h, keep: false, decayed: a)
+                }
+            }
+        } } } } } }
         var gated = y
         for row in 0..<rows { for i in 0..<inner { gated[row * inner + i] *= silu(xz[row * 2 * inner + inner + i]) } }
         let output = outProjection(gated, rows: rows)
-        return (output, [xz, convolved, u, projected, dtPre, states, y, gated, decayed], 0)
+        return (output, [xz, convolved, u, projected, dtPre, delta, y, gated], 0)
     }
 
-    /// The selective scan without keeping Ā.
+    /// The selective scan, keeping every state h_t (rows, inner, N) and y (rows, inner).
     func scan(u: [Float], projected: [Float], dtPre: [Float], shape: SequenceShape, states: inout [Float], y: inout [Float]) {
+        let delta = dtPre.map(softplus), decay = logDecay.map { -Foundation.exp($0) }
+        let n = state, length = shape.length, size = length * inner * n
         var decayed = [Float](repeating: 0, count: states.count)
-        scan(u: u, projected: projected, dtPre: dtPre, shape: shape, states: &states, y: &y, decayed: &decayed)
+        u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in delta.withUnsafeBufferPointer { delta in
+        decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in y.withUnsafeMutableBufferPointer { y in
+        states.withUnsafeMutableBufferPointer { h in decayed.withUnsafeMutableBufferPointer { a in
+            for b in 0..<shape.batch {
+                scanSequence(b, length: length, u: u.baseAddress!, bc: bc.baseAddress!, delta: delta.baseAddress!,
+                             decay: decay.baseAddress!, skip: skip.baseAddress!, y: y.baseAddress!,
+                             states: h.baseAddress! + b * size, keep: true, decayed: a.baseAddress! + b * size)
+            }
+        } } } } } } } }
     }
 
-    /// The selective scan, sequential over t, parallel over sequences; per position the channels' states (inner, N)
-    /// are contiguous, and the state dimension is the SIMD dimension. Writes h_t, y_t and Ā_t.
-    func scan(u: [Float], projected: [Float], dtPre: [Float], shape: SequenceShape, states: inout [Float], y: inout [Float],
-              decayed: inout [Float]) {
-        let inner = self.inner, n = state, length = shape.length, bcStride = dtRank + 2 * state, offsetB = dtRank
-        let decay = logDecay.map { -Foundation.exp($0) }
-        let blocks = n / 8 * 8
-        u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in dtPre.withUnsafeBufferPointer { dt in
-        decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in decayed.withUnsafeMutableBufferPointer { ab in
-            states.withUnsafeMutableBufferPointer { h in y.withUnsafeMutableBufferPointer { y in
-                let u = u.baseAddress!, bc = bc.baseAddress!, dt = dt.baseAddress!, decay = decay.baseAddress!
-                let skip = skip.baseAddress!, ab = ab.baseAddress!, h = h.baseAddress!, y = y.baseAddress!
-                KernelThreads.forEachChunk(total: shape.batch, granularity: 1) { range in
-                    for b in range {
-                        for t in 0..<length {
-                            let row = b * length + t
-                            let bValues = bc + row * bcStride + offsetB, cValues = bValues + n
-                            for i in 0..<inner {
-                                let delta = softplus(dt[row * inner + i]), input = u[row * inner + i]
-                                let here = h + (row * inner + i) * n, before = here - inner * n
-                                let a = ab + (row * inner + i) * n, rates = decay + i * n
-                                for s in 0..<n { a[s] = Foundation.exp(delta * rates[s]) }
-                                var lanes = SIMD8<Float>(), total: Float = 0
-                                let deltaVector = SIMD8<Float>(repeating: delta), inputVector = SIMD8<Float>(repeating: input)
-                                var s = 0
-                                while s < blocks {
-                                    let previous = t > 0 ? load8(before + s) : SIMD8<Float>()
-                                    let value = load8(a + s) * previous + deltaVector * load8(bValues + s) * inputVector
-                                    store8(value, here + s)
-                                    lanes += load8(cValues + s) * value
-                                    s += 8
-                                }
-                                while s < n {
-                                    let previous = t > 0 ? before[s] : 0
-                                    let value = a[s] * previous + delta * bValues[s] * input
-                                    here[s] = value
-                                    total += cValues[s] * value
-                                    s += 1
-                                }
-                                y[row * inner + i] = (lanes.sum() + total) + skip[i] * input
-                            }
-                        }
-                    }
+    /// Sequence `b`'s scan, sequential over t; per position the channels' states (inner, N) are contiguous and the
+    /// state dimension is the SIMD dimension. With `keep`, `states` and `decayed` receive h_t and Ā_t for every
+    /// position (length, inner, N); without, `states` is the running state (inner, N), zero on entry and updated in
+    /// place, and `decayed` is scratch for one channel (N). Writes y_t when `y` is given.
+    @inline(__always)
+    func scanSequence(_ b: Int, length: Int, u: UnsafePointer<Float>, bc: UnsafePointer<Float>, delta: UnsafePointer<Float>,
+                      decay: UnsafePointer<Float>, skip: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>?,
+                      states: UnsafeMutablePointer<Float>, keep: Bool, decayed: UnsafeMutablePointer<Float>) {
+        let inner = self.inner, n = state, bcStride = dtRank + 2 * state, offsetB = dtRank, blocks = n / 8 * 8
+        let step = keep ? inner * n : 0
+        for t in 0..<length {
+            let row = b * length + t
+            let bValues = bc + row * bcStride + offsetB, cValues = bValues + n
+            for i in 0..<inner {
+                let delta = delta[row * inner + i], input = u[row * inner + i]
+                let here = states + t * step + i * n, before = here - step
+                let a = keep ? decayed + t * step + i * n : decayed, rates = decay + i * n
+                var lanes = SIMD8<Float>(), total: Float = 0
+                let deltaVector = SIMD8<Float>(repeating: delta), inputVector = SIMD8<Float>(repeating: input)
+                var s = 0
+                while s < blocks {
+                    let previous = t > 0 ? load8(before + s) : SIMD8<Float>()
+                    let decayed = exponential(deltaVector * load8(rates + s))
+                    store8(decayed, a + s)
+                    let value = decayed * previous + deltaVector * load8(bValues + s) * inputVector
+                    store8(value, here + s)
+                    lanes += load8(cValues + s) * value
+                    s += 8
                 }
-            } }
-        } } } } } }
+                while s < n {
+                    let previous = t > 0 ? before[s] : 0
+                    a[s] = exponential(delta * rates[s])
+                    let value = a[s] * previous + delta * bValues[s] * input
+                    here[s] = value
+                    total += cValues[s] * value
+                    s += 1
+                }
+                if let y { y[row * inner + i] = (lanes.sum() + total) + skip[i] * input }
+            }
+        }
     }
 
     // MARK: Backward
@@ -225,7 +243,7 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
     public func backward(_ gradient: [Float], input: [Float], saved: SequenceSaved, shape: SequenceShape,
                          auxiliaryWeight: Float) throws -> (input: [Float], parameters: [[Float]]) {
         let xz = saved[0], convolved = saved[1], u = saved[2], projected = saved[3], dtPre = saved[4]
-        let states = saved[5], y = saved[6], gated = saved[7], decayed = saved[8]
+        let deltas = saved[5], y = saved[6], gated = saved[7]
         let rows = shape.rows, inner = self.inner, n = state, length = shape.length, kernel = convolution
         let bcStride = dtRank + 2 * state
         let (gatedGradient, outGradient) = outProjection.backward(gradient, input: gated, rows: rows)
@@ -251,29 +269,33 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         let skip = self.skip
         let blocks = n / 8 * 8
         u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in dtPre.withUnsafeBufferPointer { dt in
-        states.withUnsafeBufferPointer { h in yGradient.withUnsafeBufferPointer { dy in decayed.withUnsafeBufferPointer { ab in
+        deltas.withUnsafeBufferPointer { deltas in yGradient.withUnsafeBufferPointer { dy in
         decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in
         uGradient.withUnsafeMutableBufferPointer { du in projectedGradient.withUnsafeMutableBufferPointer { dbc in
         dtGradient.withUnsafeMutableBufferPointer { ddt in decayGradients.withUnsafeMutableBufferPointer { dA in
         skipGradients.withUnsafeMutableBufferPointer { dD in
-            let u = u.baseAddress!, bc = bc.baseAddress!, dt = dt.baseAddress!, h = h.baseAddress!, dy = dy.baseAddress!
-            let ab = ab.baseAddress!, decay = decay.baseAddress!, skip = skip.baseAddress!, du = du.baseAddress!
+            let u = u.baseAddress!, bc = bc.baseAddress!, dt = dt.baseAddress!, deltas = deltas.baseAddress!, dy = dy.baseAddress!
+            let decay = decay.baseAddress!, skip = skip.baseAddress!, du = du.baseAddress!
             let dbc = dbc.baseAddress!, ddt = ddt.baseAddress!, dA = dA.baseAddress!, dD = dD.baseAddress!
             KernelThreads.forEachChunk(total: shape.batch, granularity: 1) { range in
-                // ∂L/∂h_t from later positions, (inner, N)
+                // ∂L/∂h_t from later positions (inner, N); one sequence's recomputed h_t and Ā_t (length, inner, N).
                 let carried = UnsafeMutablePointer<Float>.allocate(capacity: inner * n)
-                defer { carried.deallocate() }
+                let h = UnsafeMutablePointer<Float>.allocate(capacity: length * inner * n)
+                let ab = UnsafeMutablePointer<Float>.allocate(capacity: length * inner * n)
+                defer { carried.deallocate(); h.deallocate(); ab.deallocate() }
                 for b in range {
+                    scanSequence(b, length: length, u: u, bc: bc, delta: deltas, decay: decay, skip: skip, y: nil,
+                                 states: h, keep: true, decayed: ab)
                     carried.initialize(repeating: 0, count: inner * n)
                     for t in stride(from: length - 1, through: 0, by: -1) {
                         let row = b * length + t
                         let bValues = bc + row * bcStride + dtRank, cValues = bValues + n
                         let bGradient = dbc + row * bcStride + dtRank, cGradient = bGradient + n
                         for i in 0..<inner {
-                            let pre = dt[row * inner + i], delta = softplus(pre), input = u[row * inner + i]
+                            let pre = dt[row * inner + i], delta = deltas[row * inner + i], input = u[row * inner + i]
                             let g = dy[row * inner + i]
-                            let here = h + (row * inner + i) * n, before = here - inner * n
-                            let a = ab + (row * inner + i) * n, rates = decay + i * n
+                            let here = h + (t * inner + i) * n, before = here - inner * n
+                            let a = ab + (t * inner + i) * n, rates = decay + i * n
                             let later = carried + i * n, decayGradient = dA + (b * inner + i) * n
                             dD[b * inner + i] += g * input
                             var inputGradient = g * skip[i], deltaGradient: Float = 0
@@ -315,7 +337,7 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
                     }
                 }
             }
-        } } } } } } } } } } } } }
+        } } } } } } } } } } } }
         // A = −exp(A_log): ∂L/∂A_log = ∂L/∂A · A.
         var logDecayGradient = [Float](repeating: 0, count: inner * n), skipGradient = [Float](repeating: 0, count: inner)
         for b in 0..<shape.batch {
@@ -417,3 +439,29 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
 @inline(__always) private func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }
+
+/// e^x for eight lanes: Cephes' expf (range reduction by ln 2 in two parts, a degree-6 polynomial, 2^n built in the
+/// exponent bits), within 2 ulp of libm's expf on [−87.3, 88.4]; 0 below (where expf is subnormal or 0), +∞ above.
+/// Rounding uses the 1.5·2²³ trick, so it needs no SSE4.1 and stays in vector registers.
+@inline(__always) func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.37626))
+    let magic = SIMD8<Float>(repeating: 12_582_912)                        // 1.5 · 2²³
+    let shifted = clamped * 1.442_695_04 + magic                          // n = round(x / ln 2) in the low bits
+    let n = shifted - magic
+    let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4               // x − n·ln 2
+    var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_950_7e-3
+    p = p * r + 8.333_451_907_3e-3
+    p = p * r + 4.166_579_589_4e-2
+    p = p * r + 1.666_666_545_9e-1
+    p = p * r + 5.000_000_120_1e-1
+    p = p * (r * r) + r + 1
+    let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+    var result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    result.replace(with: 0, where: x .< -87.33654)
+    result.replace(with: .infinity, where: x .> 88.37626)
+    return result
+}
+
+/// One lane of `exponential(_:)`, for the state sizes that are not a multiple of 8 (the same value a lane gives).
+@inline(__always) func exponential(_ x: Float) -> Float { exponential(SIMD8(repeating: x))[0] }
