@@ -444,7 +444,10 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
 /// exponent bits), within 2 ulp of libm's expf on [−87.3, 88.4]; 0 below (where expf is subnormal or 0), +∞ above.
 /// Rounding uses the 1.5·2²³ trick, so it needs no SSE4.1 and stays in vector registers.
 @inline(__always) func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.37626))
+    let low = x .< -87.33654, high = x .> 88.37626
+    var clamped = x                                                        // (SIMD's clamped(…) is not inlined)
+    clamped.replace(with: -87.33654, where: low)
+    clamped.replace(with: 88.37626, where: high)
     let magic = SIMD8<Float>(repeating: 12_582_912)                        // 1.5 · 2²³
     let shifted = clamped * 1.442_695_04 + magic                          // n = round(x / ln 2) in the low bits
     let n = shifted - magic
@@ -458,8 +461,8 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
     p = p * (r * r) + r + 1
     let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     var result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
-    result.replace(with: 0, where: x .< -87.33654)
-    result.replace(with: .infinity, where: x .> 88.37626)
+    result.replace(with: 0, where: low)
+    result.replace(with: .infinity, where: high)
     return result
 }
 
