@@ -152,7 +152,10 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         let rows = shape.rows, inner = self.inner
         let xz = inProjection(input, rows: rows)
         let convolved = convolve(xz, shape: shape)
-        let u = convolved.map(silu)
+        var u = [Float](repeating: 0, count: rows * inner)
+        convolved.withUnsafeBufferPointer { c in u.withUnsafeMutableBufferPointer { u in
+            inEights(rows * inner) { o, k in put8(silu8(lanes8(c.baseAddress! + o, k)), u.baseAddress! + o, k) }
+        } }
         let projected = xProjection(u, rows: rows)
         var dtPre = dtProjection(columns(projected, 0..<dtRank, rows: rows), rows: rows)
         for row in 0..<rows { for i in 0..<inner { dtPre[row * inner + i] += dtBias[i] } }
@@ -175,7 +178,12 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
             }
         } } } } } }
         var gated = y
-        for row in 0..<rows { for i in 0..<inner { gated[row * inner + i] *= silu(xz[row * 2 * inner + inner + i]) } }
+        xz.withUnsafeBufferPointer { xz in gated.withUnsafeMutableBufferPointer { gated in
+            for row in 0..<rows {
+                let z = xz.baseAddress! + row * 2 * inner + inner, g = gated.baseAddress! + row * inner
+                inEights(inner) { o, k in put8(lanes8(g + o, k) * silu8(lanes8(z + o, k)), g + o, k) }
+            }
+        } }
         let output = outProjection(gated, rows: rows)
         return (output, [xz, convolved, u, projected, dtPre, delta, y, gated], 0)
     }
@@ -250,13 +258,18 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         // gated = y ⊙ SiLU(z)
         var xzGradient = [Float](repeating: 0, count: rows * 2 * inner)
         var yGradient = [Float](repeating: 0, count: rows * inner)
-        for row in 0..<rows {
-            for i in 0..<inner {
-                let z = xz[row * 2 * inner + inner + i], g = gatedGradient[row * inner + i]
-                yGradient[row * inner + i] = g * silu(z)
-                xzGradient[row * 2 * inner + inner + i] = g * y[row * inner + i] * siluDerivative(z)
+        xz.withUnsafeBufferPointer { xz in gatedGradient.withUnsafeBufferPointer { gg in y.withUnsafeBufferPointer { y in
+        yGradient.withUnsafeMutableBufferPointer { dy in xzGradient.withUnsafeMutableBufferPointer { dxz in
+            for row in 0..<rows {
+                let z = xz.baseAddress! + row * 2 * inner + inner, dz = dxz.baseAddress! + row * 2 * inner + inner
+                let g = gg.baseAddress! + row * inner, y = y.baseAddress! + row * inner, dy = dy.baseAddress! + row * inner
+                inEights(inner) { o, k in
+                    let zv = lanes8(z + o, k), gv = lanes8(g + o, k)
+                    put8(gv * silu8(zv), dy + o, k)
+                    put8(gv * lanes8(y + o, k) * siluDerivative8(zv), dz + o, k)
+                }
             }
-        }
+        } } } } }
         // Reverse-time scan per sequence (B_t and C_t are shared by a sequence's channels, so a sequence is one task;
         // A_log and D sums are kept per sequence and added after). Per position the channels run in order, so ∂L/∂B_t
         // and ∂L/∂C_t gather their channels' terms in the same order as a channel-outer loop would.
@@ -268,7 +281,11 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         let decay = logDecay.map { -Foundation.exp($0) }
         let skip = self.skip
         let blocks = n / 8 * 8
-        u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in dtPre.withUnsafeBufferPointer { dt in
+        var slopes = [Float](repeating: 0, count: rows * inner)             // softplus′(Δ before softplus) = σ
+        dtPre.withUnsafeBufferPointer { pre in slopes.withUnsafeMutableBufferPointer { slopes in
+            inEights(rows * inner) { o, k in put8(sigmoid8(lanes8(pre.baseAddress! + o, k)), slopes.baseAddress! + o, k) }
+        } }
+        u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in slopes.withUnsafeBufferPointer { dt in
         deltas.withUnsafeBufferPointer { deltas in yGradient.withUnsafeBufferPointer { dy in
         decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in
         uGradient.withUnsafeMutableBufferPointer { du in projectedGradient.withUnsafeMutableBufferPointer { dbc in
@@ -292,7 +309,7 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
                         let bValues = bc + row * bcStride + dtRank, cValues = bValues + n
                         let bGradient = dbc + row * bcStride + dtRank, cGradient = bGradient + n
                         for i in 0..<inner {
-                            let pre = dt[row * inner + i], delta = deltas[row * inner + i], input = u[row * inner + i]
+                            let slope = dt[row * inner + i], delta = deltas[row * inner + i], input = u[row * inner + i]
                             let g = dy[row * inner + i]
                             let here = h + (t * inner + i) * n, before = here - inner * n
                             let a = ab + (t * inner + i) * n, rates = decay + i * n
@@ -332,7 +349,7 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
                                 s += 1
                             }
                             du[row * inner + i] += inputGradient + inputLanes.sum()
-                            ddt[row * inner + i] = (deltaLanes.sum() + deltaGradient) * sigmoid(pre)   // softplus′ = σ
+                            ddt[row * inner + i] = (deltaLanes.sum() + deltaGradient) * slope
                         }
                     }
                 }
@@ -366,10 +383,10 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
             let dTaps = dTaps.baseAddress!, dBias = dBias.baseAddress!, dc = dc.baseAddress!, dxz = dxz.baseAddress!
             for row in 0..<rows {
                 let t = row % length
-                for i in 0..<inner {
-                    let value = du[row * inner + i] * siluDerivative(convolved[row * inner + i])
-                    dc[i] = value
-                    dBias[i] += value
+                inEights(inner) { o, k in
+                    let value = lanes8(du + row * inner + o, k) * siluDerivative8(lanes8(convolved + row * inner + o, k))
+                    put8(value, dc + o, k)
+                    put8(lanes8(dBias + o, k) + value, dBias + o, k)
                 }
                 for k in 0..<kernel where kernel - 1 - k <= t {
                     let source = (row - (kernel - 1 - k)) * 2 * inner
@@ -468,3 +485,32 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
 
 /// One lane of `exponential(_:)`, for the state sizes that are not a multiple of 8 (the same value a lane gives).
 @inline(__always) func exponential(_ x: Float) -> Float { exponential(SIMD8(repeating: x))[0] }
+
+/// SiLU, σ and SiLU′ over eight lanes, with `exponential(_:)`.
+@inline(__always) func silu8(_ x: SIMD8<Float>) -> SIMD8<Float> { x / (1 + exponential(-x)) }
+@inline(__always) func sigmoid8(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + exponential(-x)) }
+@inline(__always) func siluDerivative8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let s = sigmoid8(x)
+    return s * (1 + x * (1 - s))
+}
+
+/// Calls `body(offset, lanes)` over 0..<count in steps of 8; `lanes` is 8 but at a short tail.
+@inline(__always) private func inEights(_ count: Int, _ body: (Int, Int) -> Void) {
+    var offset = 0
+    while offset < count { body(offset, min(8, count - offset)); offset += 8 }
+}
+/// `lanes` values from `pointer` (the rest zero).
+@inline(__always) private func lanes8(_ pointer: UnsafePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
+    if lanes == 8 { return load8(pointer) }
+    var value = SIMD8<Float>()
+    for k in 0..<lanes { value[k] = pointer[k] }
+    return value
+}
+@inline(__always) private func lanes8(_ pointer: UnsafeMutablePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
+    lanes8(UnsafePointer(pointer), lanes)
+}
+/// The first `lanes` values of `value` to `pointer`.
+@inline(__always) private func put8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, _ lanes: Int) {
+    if lanes == 8 { store8(value, pointer); return }
+    for k in 0..<lanes { pointer[k] = value[k] }
+}
