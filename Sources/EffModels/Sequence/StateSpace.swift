@@ -1,4 +1,7 @@
 import EffKernels
+#if arch(x86_64)
+import EffKernelsAVX2
+#endif
 import Foundation
 
 /// Mamba's selective state-space block (Gu & Dao 2023, "Mamba: Linear-Time Sequence Modeling with Selective State
@@ -162,7 +165,7 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         let delta = dtPre.map(softplus)
         var y = [Float](repeating: 0, count: rows * inner)
         let decay = logDecay.map { -Foundation.exp($0) }
-        let n = state, length = shape.length
+        let n = state, length = shape.length, kernels = try ScanKernels(), bcStride = dtRank + 2 * state
         u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in delta.withUnsafeBufferPointer { delta in
         decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in y.withUnsafeMutableBufferPointer { y in
             let y = y.baseAddress!
@@ -172,8 +175,11 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
                 defer { h.deallocate(); a.deallocate() }
                 for b in range {
                     h.initialize(repeating: 0, count: inner * n)
-                    scanSequence(b, length: length, u: u.baseAddress!, bc: bc.baseAddress!, delta: delta.baseAddress!,
-                                 decay: decay.baseAddress!, skip: skip.baseAddress!, y: y, states: h, keep: false, decayed: a)
+                    let first = b * length
+                    kernels.forward(length: length, inner: inner, n: n, bcStride: bcStride, offsetB: dtRank,
+                                    u: u.baseAddress! + first * inner, bc: bc.baseAddress! + first * bcStride,
+                                    delta: delta.baseAddress! + first * inner, decay: decay.baseAddress!,
+                                    skip: skip.baseAddress!, y: y + first * inner, states: h, keep: false, decayed: a)
                 }
             }
         } } } } } }
@@ -196,54 +202,16 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         u.withUnsafeBufferPointer { u in projected.withUnsafeBufferPointer { bc in delta.withUnsafeBufferPointer { delta in
         decay.withUnsafeBufferPointer { decay in skip.withUnsafeBufferPointer { skip in y.withUnsafeMutableBufferPointer { y in
         states.withUnsafeMutableBufferPointer { h in decayed.withUnsafeMutableBufferPointer { a in
+            let kernels = (try? ScanKernels()) ?? ScanKernels(avx2: false), bcStride = dtRank + 2 * n
             for b in 0..<shape.batch {
-                scanSequence(b, length: length, u: u.baseAddress!, bc: bc.baseAddress!, delta: delta.baseAddress!,
-                             decay: decay.baseAddress!, skip: skip.baseAddress!, y: y.baseAddress!,
-                             states: h.baseAddress! + b * size, keep: true, decayed: a.baseAddress! + b * size)
+                let first = b * length
+                kernels.forward(length: length, inner: inner, n: n, bcStride: bcStride, offsetB: dtRank,
+                                u: u.baseAddress! + first * inner, bc: bc.baseAddress! + first * bcStride,
+                                delta: delta.baseAddress! + first * inner, decay: decay.baseAddress!, skip: skip.baseAddress!,
+                                y: y.baseAddress! + first * inner, states: h.baseAddress! + b * size, keep: true,
+                                decayed: a.baseAddress! + b * size)
             }
         } } } } } } } }
-    }
-
-    /// Sequence `b`'s scan, sequential over t; per position the channels' states (inner, N) are contiguous and the
-    /// state dimension is the SIMD dimension. With `keep`, `states` and `decayed` receive h_t and Ā_t for every
-    /// position (length, inner, N); without, `states` is the running state (inner, N), zero on entry and updated in
-    /// place, and `decayed` is scratch for one channel (N). Writes y_t when `y` is given.
-    @inline(__always)
-    func scanSequence(_ b: Int, length: Int, u: UnsafePointer<Float>, bc: UnsafePointer<Float>, delta: UnsafePointer<Float>,
-                      decay: UnsafePointer<Float>, skip: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>?,
-                      states: UnsafeMutablePointer<Float>, keep: Bool, decayed: UnsafeMutablePointer<Float>) {
-        let inner = self.inner, n = state, bcStride = dtRank + 2 * state, offsetB = dtRank, blocks = n / 8 * 8
-        let step = keep ? inner * n : 0
-        for t in 0..<length {
-            let row = b * length + t
-            let bValues = bc + row * bcStride + offsetB, cValues = bValues + n
-            for i in 0..<inner {
-                let delta = delta[row * inner + i], input = u[row * inner + i]
-                let here = states + t * step + i * n, before = here - step
-                let a = keep ? decayed + t * step + i * n : decayed, rates = decay + i * n
-                var lanes = SIMD8<Float>(), total: Float = 0
-                let deltaVector = SIMD8<Float>(repeating: delta), inputVector = SIMD8<Float>(repeating: input)
-                var s = 0
-                while s < blocks {
-                    let previous = t > 0 ? load8(before + s) : SIMD8<Float>()
-                    let decayed = exponential(deltaVector * load8(rates + s))
-                    store8(decayed, a + s)
-                    let value = decayed * previous + deltaVector * load8(bValues + s) * inputVector
-                    store8(value, here + s)
-                    lanes += load8(cValues + s) * value
-                    s += 8
-                }
-                while s < n {
-                    let previous = t > 0 ? before[s] : 0
-                    a[s] = exponential(delta * rates[s])
-                    let value = a[s] * previous + delta * bValues[s] * input
-                    here[s] = value
-                    total += cValues[s] * value
-                    s += 1
-                }
-                if let y { y[row * inner + i] = (lanes.sum() + total) + skip[i] * input }
-            }
-        }
     }
 
     // MARK: Backward
@@ -280,7 +248,7 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
         var skipGradients = [Float](repeating: 0, count: shape.batch * inner)
         let decay = logDecay.map { -Foundation.exp($0) }
         let skip = self.skip
-        let blocks = n / 8 * 8
+        let kernels = try ScanKernels()
         var slopes = [Float](repeating: 0, count: rows * inner)             // softplus′(Δ before softplus) = σ
         dtPre.withUnsafeBufferPointer { pre in slopes.withUnsafeMutableBufferPointer { slopes in
             inEights(rows * inner) { o, k in put8(sigmoid8(lanes8(pre.baseAddress! + o, k)), slopes.baseAddress! + o, k) }
@@ -301,57 +269,15 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
                 let ab = UnsafeMutablePointer<Float>.allocate(capacity: length * inner * n)
                 defer { carried.deallocate(); h.deallocate(); ab.deallocate() }
                 for b in range {
-                    scanSequence(b, length: length, u: u, bc: bc, delta: deltas, decay: decay, skip: skip, y: nil,
-                                 states: h, keep: true, decayed: ab)
-                    carried.initialize(repeating: 0, count: inner * n)
-                    for t in stride(from: length - 1, through: 0, by: -1) {
-                        let row = b * length + t
-                        let bValues = bc + row * bcStride + dtRank, cValues = bValues + n
-                        let bGradient = dbc + row * bcStride + dtRank, cGradient = bGradient + n
-                        for i in 0..<inner {
-                            let slope = dt[row * inner + i], delta = deltas[row * inner + i], input = u[row * inner + i]
-                            let g = dy[row * inner + i]
-                            let here = h + (t * inner + i) * n, before = here - inner * n
-                            let a = ab + (t * inner + i) * n, rates = decay + i * n
-                            let later = carried + i * n, decayGradient = dA + (b * inner + i) * n
-                            dD[b * inner + i] += g * input
-                            var inputGradient = g * skip[i], deltaGradient: Float = 0
-                            var inputLanes = SIMD8<Float>(), deltaLanes = SIMD8<Float>()
-                            let gv = SIMD8<Float>(repeating: g), deltaV = SIMD8<Float>(repeating: delta)
-                            let inputV = SIMD8<Float>(repeating: input)
-                            var s = 0
-                            while s < blocks {
-                                let c = load8(cValues + s), bValue = load8(bValues + s), value = load8(here + s)
-                                store8(load8(cGradient + s) + gv * value, cGradient + s)               // ∂L/∂C_t
-                                let dh = load8(later + s) + gv * c                                      // ∂L/∂h_t
-                                let previous = t > 0 ? load8(before + s) : SIMD8<Float>()
-                                let rate = load8(rates + s), decayed = load8(a + s)
-                                let dDecayed = dh * previous                                            // ∂L/∂Ā_t
-                                deltaLanes += dDecayed * decayed * rate + dh * bValue * inputV
-                                store8(load8(decayGradient + s) + dDecayed * decayed * deltaV, decayGradient + s)
-                                store8(load8(bGradient + s) + dh * deltaV * inputV, bGradient + s)     // ∂L/∂B_t
-                                inputLanes += dh * deltaV * bValue
-                                store8(dh * decayed, later + s)                                         // ∂L/∂h_{t−1}
-                                s += 8
-                            }
-                            while s < n {
-                                let c = cValues[s], bValue = bValues[s], value = here[s]
-                                cGradient[s] += g * value
-                                let dh = later[s] + g * c
-                                let previous = t > 0 ? before[s] : 0
-                                let rate = rates[s], decayed = a[s]
-                                let dDecayed = dh * previous
-                                deltaGradient += dDecayed * decayed * rate + dh * bValue * input
-                                decayGradient[s] += dDecayed * decayed * delta
-                                bGradient[s] += dh * delta * input
-                                inputGradient += dh * delta * bValue
-                                later[s] = dh * decayed
-                                s += 1
-                            }
-                            du[row * inner + i] += inputGradient + inputLanes.sum()
-                            ddt[row * inner + i] = (deltaLanes.sum() + deltaGradient) * slope
-                        }
-                    }
+                    let first = b * length
+                    kernels.forward(length: length, inner: inner, n: n, bcStride: bcStride, offsetB: dtRank,
+                                    u: u + first * inner, bc: bc + first * bcStride, delta: deltas + first * inner,
+                                    decay: decay, skip: skip, y: nil, states: h, keep: true, decayed: ab)
+                    kernels.backward(length: length, inner: inner, n: n, bcStride: bcStride, offsetB: dtRank,
+                                     u: u + first * inner, bc: bc + first * bcStride, deltas: deltas + first * inner,
+                                     slopes: dt + first * inner, dy: dy + first * inner, decay: decay, skip: skip,
+                                     h: h, ab: ab, carried: carried, du: du + first * inner, dbc: dbc + first * bcStride,
+                                     ddt: ddt + first * inner, dA: dA + b * inner * n, dD: dD + b * inner)
                 }
             }
         } } } } } } } } } } } }
@@ -457,36 +383,10 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }
 
-/// e^x for eight lanes: Cephes' expf (range reduction by ln 2 in two parts, a degree-6 polynomial, 2^n built in the
-/// exponent bits), within 2 ulp of libm's expf on [−87.3, 88.4]; 0 below (where expf is subnormal or 0), +∞ above.
-/// Rounding uses the 1.5·2²³ trick, so it needs no SSE4.1 and stays in vector registers.
-@inline(__always) func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let low = x .< -87.33654, high = x .> 88.37626
-    var clamped = x                                                        // (SIMD's clamped(…) is not inlined)
-    clamped.replace(with: -87.33654, where: low)
-    clamped.replace(with: 88.37626, where: high)
-    let magic = SIMD8<Float>(repeating: 12_582_912)                        // 1.5 · 2²³
-    let shifted = clamped * 1.442_695_04 + magic                          // n = round(x / ln 2) in the low bits
-    let n = shifted - magic
-    let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4               // x − n·ln 2
-    var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-    p = p * r + 1.398_199_950_7e-3
-    p = p * r + 8.333_451_907_3e-3
-    p = p * r + 4.166_579_589_4e-2
-    p = p * r + 1.666_666_545_9e-1
-    p = p * r + 5.000_000_120_1e-1
-    p = p * (r * r) + r + 1
-    let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-    var result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
-    result.replace(with: 0, where: low)
-    result.replace(with: .infinity, where: high)
-    return result
-}
+/// e^x over eight lanes (the scan's exp; within 1 ulp of expf).
+@inline(__always) func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> { EffKernels.SelectiveScanKernels.exponential(x) }
 
-/// One lane of `exponential(_:)`, for the state sizes that are not a multiple of 8 (the same value a lane gives).
-@inline(__always) func exponential(_ x: Float) -> Float { exponential(SIMD8(repeating: x))[0] }
-
-/// SiLU, σ and SiLU′ over eight lanes, with `exponential(_:)`.
+/// SiLU, σ and SiLU′ over eight lanes, with the scan's exp.
 @inline(__always) func silu8(_ x: SIMD8<Float>) -> SIMD8<Float> { x / (1 + exponential(-x)) }
 @inline(__always) func sigmoid8(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + exponential(-x)) }
 @inline(__always) func siluDerivative8(_ x: SIMD8<Float>) -> SIMD8<Float> {
@@ -513,4 +413,52 @@ public struct StateSpaceMixer: SequenceMixer, Equatable {
 @inline(__always) private func put8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, _ lanes: Int) {
     if lanes == 8 { store8(value, pointer); return }
     for k in 0..<lanes { pointer[k] = value[k] }
+}
+
+/// The selective-scan kernels of the level kernel calls use now (`KernelDispatch`): the AVX2 build of the same source
+/// (256-bit, the same bits) or the portable one.
+struct ScanKernels {
+    let avx2: Bool
+    init(avx2: Bool) { self.avx2 = avx2 }
+    init() throws { avx2 = try KernelDispatch.current() >= .avx2 }
+
+    @inline(__always)
+    func forward(length: Int, inner: Int, n: Int, bcStride: Int, offsetB: Int, u: UnsafePointer<Float>,
+                 bc: UnsafePointer<Float>, delta: UnsafePointer<Float>, decay: UnsafePointer<Float>,
+                 skip: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>?, states: UnsafeMutablePointer<Float>,
+                 keep: Bool, decayed: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        if avx2 {
+            EffKernelsAVX2.SelectiveScanKernels.forward(length: length, inner: inner, n: n, bcStride: bcStride,
+                                                        offsetB: offsetB, u: u, bc: bc, delta: delta, decay: decay,
+                                                        skip: skip, y: y, states: states, keep: keep, decayed: decayed)
+            return
+        }
+        #endif
+        EffKernels.SelectiveScanKernels.forward(length: length, inner: inner, n: n, bcStride: bcStride, offsetB: offsetB,
+                                                u: u, bc: bc, delta: delta, decay: decay, skip: skip, y: y,
+                                                states: states, keep: keep, decayed: decayed)
+    }
+
+    @inline(__always)
+    func backward(length: Int, inner: Int, n: Int, bcStride: Int, offsetB: Int, u: UnsafePointer<Float>,
+                  bc: UnsafePointer<Float>, deltas: UnsafePointer<Float>, slopes: UnsafePointer<Float>,
+                  dy: UnsafePointer<Float>, decay: UnsafePointer<Float>, skip: UnsafePointer<Float>,
+                  h: UnsafePointer<Float>, ab: UnsafePointer<Float>, carried: UnsafeMutablePointer<Float>,
+                  du: UnsafeMutablePointer<Float>, dbc: UnsafeMutablePointer<Float>, ddt: UnsafeMutablePointer<Float>,
+                  dA: UnsafeMutablePointer<Float>, dD: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        if avx2 {
+            EffKernelsAVX2.SelectiveScanKernels.backward(length: length, inner: inner, n: n, bcStride: bcStride,
+                                                         offsetB: offsetB, u: u, bc: bc, deltas: deltas, slopes: slopes,
+                                                         dy: dy, decay: decay, skip: skip, h: h, ab: ab, carried: carried,
+                                                         du: du, dbc: dbc, ddt: ddt, dA: dA, dD: dD)
+            return
+        }
+        #endif
+        EffKernels.SelectiveScanKernels.backward(length: length, inner: inner, n: n, bcStride: bcStride, offsetB: offsetB,
+                                                 u: u, bc: bc, deltas: deltas, slopes: slopes, dy: dy, decay: decay,
+                                                 skip: skip, h: h, ab: ab, carried: carried, du: du, dbc: dbc, ddt: ddt,
+                                                 dA: dA, dD: dD)
+    }
 }
