@@ -31,6 +31,14 @@ final class SelectiveScanKernelTests: XCTestCase {
         }
     }
 
+    /// The AVX2 target compiles a copy of the portable file; the two must not drift apart.
+    func testTheTwoCopiesOfTheKernelSourceAreIdentical() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let portable = try Data(contentsOf: root.appendingPathComponent("Sources/EffKernels/SelectiveScanKernels.swift"))
+        let avx2 = try Data(contentsOf: root.appendingPathComponent("Sources/EffKernelsAVX2/SelectiveScanKernels.swift"))
+        XCTAssertEqual(portable, avx2)
+    }
+
     func testExponentialIsWithinOneUlpOfExpf() {
         var x: Float = -87.3
         while x < 88 {
