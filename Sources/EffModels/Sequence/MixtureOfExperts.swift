@@ -197,10 +197,14 @@ public struct MixtureOfExpertsMixer: SequenceMixer, ActiveParameterCounting, Equ
             guard !assigned.isEmpty else { saved += [[], [], []]; continue }   // an idle expert runs nothing
             let gathered = gatherRows(input, assigned.map(\.row))
             let result = experts[e].forward(gathered, rows: assigned.count)
-            for (index, (row, rank)) in assigned.enumerated() {
-                let gate = routing.gates[row * top + rank]
-                for c in 0..<width { output[row * width + c] += gate * result.output[index * width + c] }
-            }
+            let width = self.width
+            output.withUnsafeMutableBufferPointer { output in result.output.withUnsafeBufferPointer { expert in
+                for (index, (row, rank)) in assigned.enumerated() {
+                    let gate = routing.gates[row * top + rank]
+                    let target = output.baseAddress! + row * width, source = expert.baseAddress! + index * width
+                    for c in 0..<width { target[c] += gate * source[c] }
+                }
+            } }
             saved += result.saved + [result.output]
         }
         return (output, saved, balancingLoss(probabilities, routing: routing, rows: rows).loss)
@@ -223,21 +227,29 @@ public struct MixtureOfExpertsMixer: SequenceMixer, ActiveParameterCounting, Equ
             let expertSaved = Array(saved[(1 + 3 * e)..<(1 + 3 * e + 2)]), expertOutput = saved[1 + 3 * e + 2]
             // ∂L/∂expert output = g · dy on its rows; ∂L/∂g = dy · expert output.
             var outputGradient = [Float](repeating: 0, count: assigned.count * width)
-            for (index, (row, rank)) in assigned.enumerated() {
-                let gate = routing.gates[row * top + rank]
-                var dot: Float = 0
-                for c in 0..<width {
-                    let dy = gradient[row * width + c]
-                    outputGradient[index * width + c] = gate * dy
-                    dot += dy * expertOutput[index * width + c]
+            let width = self.width
+            gradient.withUnsafeBufferPointer { gradient in expertOutput.withUnsafeBufferPointer { expertOutput in
+            outputGradient.withUnsafeMutableBufferPointer { outputGradient in
+                for (index, (row, rank)) in assigned.enumerated() {
+                    let gate = routing.gates[row * top + rank]
+                    let dy = gradient.baseAddress! + row * width, y = expertOutput.baseAddress! + index * width
+                    let target = outputGradient.baseAddress! + index * width
+                    var dot: Float = 0
+                    for c in 0..<width {
+                        target[c] = gate * dy[c]
+                        dot += dy[c] * y[c]
+                    }
+                    gateGradient[row * top + rank] = dot
                 }
-                gateGradient[row * top + rank] = dot
-            }
+            } } }
             let expertInput = gatherRows(input, assigned.map(\.row))
             let result = experts[e].backward(outputGradient, input: expertInput, saved: expertSaved, rows: assigned.count)
-            for (index, (row, _)) in assigned.enumerated() {
-                for c in 0..<width { inputGradient[row * width + c] += result.input[index * width + c] }
-            }
+            inputGradient.withUnsafeMutableBufferPointer { inputGradient in result.input.withUnsafeBufferPointer { expert in
+                for (index, (row, _)) in assigned.enumerated() {
+                    let target = inputGradient.baseAddress! + row * width, source = expert.baseAddress! + index * width
+                    for c in 0..<width { target[c] += source[c] }
+                }
+            } }
             upGradients += result.parameters[0]
             downGradients += result.parameters[1]
         }
@@ -278,11 +290,15 @@ public struct MixtureOfExpertsMixer: SequenceMixer, ActiveParameterCounting, Equ
 
     /// Rows `rows` of `values` (·, width), in that order. // → (rows.count, width)
     func gatherRows(_ values: [Float], _ rows: [Int]) -> [Float] {
-        var gathered = [Float](repeating: 0, count: rows.count * width)
-        for (index, row) in rows.enumerated() {
-            for c in 0..<width { gathered[index * width + c] = values[row * width + c] }
+        let width = self.width
+        return [Float](unsafeUninitializedCapacity: rows.count * width) { gathered, count in
+            values.withUnsafeBufferPointer { values in
+                for (index, row) in rows.enumerated() {
+                    (gathered.baseAddress! + index * width).initialize(from: values.baseAddress! + row * width, count: width)
+                }
+            }
+            count = rows.count * width
         }
-        return gathered
     }
 
     // MARK: Work
