@@ -50,6 +50,22 @@ final class SequenceModelTests: XCTestCase {
         XCTAssertEqual(try dense.forward(input, shape: shape).output, try wide.forward(input, shape: shape).output)
     }
 
+    /// Work counts follow the pattern: over one sequence of 8 positions a dense head scores 1+2+…+8 = 36 pairs, a
+    /// window of 3 scores 1+2+3·6 = 21; each pair is a q·k and a p·v of 4 (head size) multiply-adds, so 2 heads × 15
+    /// fewer pairs × 8 = 240 fewer. Generating at a context past the window costs what it costs at the window.
+    func testAttentionWorkCountsOnlyAllowedPairs() throws {
+        let dense = try mixer("attention", ["heads": .number(2)])
+        let window = try mixer("attention", ["heads": .number(2), "window": .number(3)])
+        let shape = SequenceShape(batch: 1, length: 8)
+        let saved = (dense.forwardWork(shape: shape).operations[.f32MultiplyAdd] ?? 0)
+            - (window.forwardWork(shape: shape).operations[.f32MultiplyAdd] ?? 0)
+        XCTAssertEqual(saved, 240)
+        XCTAssertEqual(window.tokenWork(context: 4096), window.tokenWork(context: 3))
+        XCTAssertEqual(window.cacheValues(context: 4096), 2 * 8 * 3)
+        XCTAssertGreaterThan(dense.tokenWork(context: 4096).totalBytes, dense.tokenWork(context: 3).totalBytes)
+        XCTAssertEqual(dense.cacheValues(context: 4096), 2 * 8 * 4096)
+    }
+
     func testMalformedDeclarationsAreClearErrors() throws {
         func message(_ kind: String, _ arguments: [String: LayerArgument]) -> String {
             do { _ = try mixer(kind, arguments); return "no error" } catch { return "\(error)" }

@@ -35,11 +35,13 @@ final class VerdictValue: EffObject {
                 return text + "; claim \(bound)\(EnergyLabels.ratio(condition.condition.bound)): \(condition.verdict.rawValue)"
             case .perplexity:
                 guard let perplexity = result.perplexity else { return bound + ": no perplexity evidence" }
-                return "perplexity ratio \(EnergyLabels.ratio(perplexity.ratio)) "
-                    + "(\(QuantityFormatter.formatNumber(perplexity.candidatePerplexity)) vs \(QuantityFormatter.formatNumber(perplexity.baselinePerplexity)); "
-                    + "\(Int((perplexity.interval.level * 100).rounded()))% CI \(EnergyLabels.ratio(perplexity.interval.lower))"
-                    + "..\(EnergyLabels.ratio(perplexity.interval.upper)), paired over \(perplexity.windows) held-out windows); "
-                    + "claim \(bound)\(EnergyLabels.ratio(condition.condition.bound)): \(condition.verdict.rawValue)"
+                // Three significant digits: perplexity ratios sit near 1, where "1/2.3" style would hide the interval.
+                func digits(_ value: Double) -> String { String(format: "%.3g", value) }
+                return "perplexity ratio \(digits(perplexity.ratio)) "
+                    + "(\(digits(perplexity.candidatePerplexity)) vs \(digits(perplexity.baselinePerplexity)); "
+                    + "\(Int((perplexity.interval.level * 100).rounded()))% CI \(digits(perplexity.interval.lower))"
+                    + "..\(digits(perplexity.interval.upper)), paired over \(perplexity.windows) held-out windows); "
+                    + "claim \(bound)\(digits(condition.condition.bound)): \(condition.verdict.rawValue)"
             case .accuracy:
                 guard let accuracy = result.accuracy else { return bound + ": no accuracy evidence" }
                 return "accuracy \(EnergyLabels.points(accuracy.difference)) "

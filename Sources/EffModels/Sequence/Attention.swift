@@ -262,7 +262,10 @@ public struct AttentionMixer: SequenceMixer, Equatable {
         work.add(.f32Transcendental, pairs)                            // exp
         work.add(.f32Multiply, UInt64(shape.rows * 2 * width))         // RoPE: 4 multiplies per pair of q and k values
         work.add(.f32MultiplyAdd, UInt64(shape.rows * 2 * width))
-        work.activationBytesRead += 2 * pairs * UInt64(headSize) * 4
+        // Over a whole sequence the products are GEMMs (q·kᵀ, p·v): each head's q, k and v are read once and the
+        // allowed scores written and read back once; a query does not re-read the keys (that is decode's cost).
+        work.activationBytesRead += (3 * UInt64(shape.rows * width) + pairs) * 4
+        work.activationBytesWritten += (pairs + UInt64(shape.rows * width)) * 4
         return work
     }
 
