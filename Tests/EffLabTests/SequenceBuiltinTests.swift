@@ -242,6 +242,55 @@ final class SequenceBuiltinTests: XCTestCase {
     }
 }
 
+/// `save` and `load` of sequence models: safetensors for any architecture, GGUF (a Llama model) for attention + SwiGLU.
+final class SequenceSaveLoadTests: XCTestCase {
+    func testSavedModelsLoadBackAndRunAsLanguageModels() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("eff-seq-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var lines: [String] = []
+        let diagnostics = LargeStack.run { () -> [Diagnostic] in
+            do {
+                let session = try Session(builtins: Builtins.core + LabBuiltins.all, output: { lines.append($0) },
+                                          displayContext: DisplayContext(width: 200))
+                return session.run(SourceFile(name: "test.eff", text: """
+                    let data = tokens(corpus("persuasion"), "chars", heldout: 0.05)
+                    model tiny {
+                      input data.vocabulary
+                      embed 32
+                      block attention(heads: 2)
+                      block ffn(hidden: 64)
+                      head
+                    }
+                    model state {
+                      input data.vocabulary
+                      embed 32
+                      block ssm(state: 4)
+                      head
+                    }
+                    let h1 = train(tiny, data, steps: 10, batch: 4, length: 32)
+                    let h2 = train(state, data, steps: 10, batch: 4, length: 32)
+                    save(tiny, "\(folder)/tiny.safetensors")
+                    save(tiny, "\(folder)/tiny.gguf")
+                    save(state, "\(folder)/state.safetensors")
+                    let a = load("\(folder)/tiny.safetensors")
+                    let b = load("\(folder)/state.safetensors")
+                    print(type(a), type(b), b.blocks)
+                    print(perplexity(a, data, window: 32, windows: 8).perplexity == perplexity(tiny, data, window: 32, windows: 8).perplexity)
+                    print(perplexity(b, data, window: 32, windows: 8).perplexity == perplexity(state, data, window: 32, windows: 8).perplexity)
+                    print(type(load("\(folder)/tiny.gguf")))
+                    save(state, "\(folder)/state.gguf")
+                    """))
+            } catch {
+                return [Diagnostic(.runtime, "session failed: \(error)", at: nil)]
+            }
+        }
+        XCTAssertEqual(lines, ["sequence model sequence model [\"ssm state 4, inner 64, conv 4\"]", "true", "true", "llm"])
+        XCTAssertEqual(diagnostics.count, 1)
+        XCTAssertTrue(diagnostics.first?.message.contains("cannot be a Llama GGUF file") ?? false, "\(diagnostics.map(\.message))")
+    }
+}
+
 /// docs/language.md lists every block kind of the registry with its synopsis and help, and each field.
 final class BlockKindDocsTests: XCTestCase {
     func testLanguageReferenceListsEveryBlockKind() throws {

@@ -64,6 +64,15 @@ final class SequenceModelFilesTests: XCTestCase {
         XCTAssertTrue(load(model.namedTensors, badBlocks).contains("unknown block kind 'convolution'"), load(model.namedTensors, badBlocks))
         let extra = model.namedTensors + [NamedTensor(name: "blk.9.extra", dataType: .F32, shape: [1], values: [0])]
         XCTAssertTrue(load(extra, metadata).contains("belongs to no block"))
+        // Hostile headers: sizes the file's values cannot back are errors before anything is allocated.
+        var hugeHidden = metadata
+        hugeHidden["eff.blocks"] = "[{\"kind\": \"ffn\", \"arguments\": {\"hidden\": 16777216}}]"
+        XCTAssertTrue(load(model.namedTensors, hugeHidden).contains("block 1 (ffn) asks for about 268435456 values"),
+                      load(model.namedTensors, hugeHidden))
+        var wide = metadata
+        wide["eff.width"] = "65536"
+        XCTAssertTrue(load(model.namedTensors, wide).contains("'token_embd.weight' has shape [11, 16]; the metadata says [11, 65536]"),
+                      load(model.namedTensors, wide))
     }
 
     /// Rows longer than 8 take the SIMD softmax and SwiGLU paths; their gradients still match finite differences.

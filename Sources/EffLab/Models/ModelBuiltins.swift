@@ -258,8 +258,9 @@ enum ModelBuiltins {
 
     static let loadBuiltin = Builtin(
         "load", [.required("path"), .optional("activation", .string("relu")), .optional("name")], category: "models",
-        summary: "Loads a model from a .safetensors or .npz weight file (eff's own files keep their architecture; "
-            + "others are read as linear layers with `activation` between them).",
+        summary: "Loads a model from a .safetensors or .npz weight file (eff's own files keep their architecture, "
+            + "sequence models included; others are read as linear layers with `activation` between them), or a GGUF "
+            + "language model.",
         example: "load(\"model.safetensors\")"
     ) { arguments in
         let path = try arguments.string("path")
@@ -275,6 +276,10 @@ enum ModelBuiltins {
             throw RuntimeError("load: cannot tell the format of \"\(path)\"; load reads model weights from .safetensors or .npz",
                                argument: "path")
         }
+        if let sequence = try SequenceBuiltins.loadIfSequenceModel(path) {
+            if arguments.isGiven("name") { sequence.model.name = try arguments.string("name") }
+            return .object(sequence)
+        }
         let activation = try arguments.activation("load", "activation")
         var model = try LabModelBuiltins.passingErrors("load", argument: "path") {
             try Model.load(path: path, hiddenActivation: activation)
@@ -289,6 +294,10 @@ extension LabModelBuiltins {
     /// rounded values with the formats in the metadata) and returns true; returns false for any other value,
     /// so the single `save` builtin can fall through to tables and charts.
     public static func saveModel(_ value: Value, path: String) throws -> Bool {
+        if case .object(let object) = value, let sequence = object as? SequenceModelValue {
+            try SequenceBuiltins.save(sequence, path: path)
+            return true
+        }
         guard case .object(let object) = value, let model = object as? ModelValue else { return false }
         guard path.lowercased().hasSuffix(".safetensors") else {
             throw RuntimeError("save: a model is saved as safetensors, so the path must end in .safetensors",

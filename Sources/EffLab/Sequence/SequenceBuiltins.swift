@@ -117,3 +117,35 @@ enum SequenceBuiltins {
         }
     }
 }
+
+// MARK: save and load
+
+extension SequenceBuiltins {
+    /// `save(m, "m.safetensors")` (any architecture, rebuilt exactly by `load`) or `save(m, "m.gguf")` (a Llama GGUF
+    /// that eff's `load` and llama.cpp run: dense attention + SwiGLU blocks only).
+    static func save(_ model: SequenceModelValue, path: String) throws {
+        let lowered = path.lowercased()
+        try LabModelBuiltins.passingErrors("save", argument: "path") {
+            if lowered.hasSuffix(".safetensors") {
+                try model.model.saveSafeTensors(path: path)
+            } else if lowered.hasSuffix(".gguf") {
+                let context = max(model.history?.options.length ?? SequenceTrainingOptions().length, 256)
+                try LanguageModelBuiltins.passing("save", argument: "path") {
+                    try model.model.saveGGUF(path: path, contextLength: context)
+                }
+            } else {
+                throw RuntimeError("save: a sequence model is saved as .safetensors (any architecture) or .gguf (a Llama "
+                    + "model: attention and SwiGLU blocks)", hint: "e.g. save(m, \"m.safetensors\")", argument: "path")
+            }
+        }
+    }
+
+    /// `load("m.safetensors")` when the file is an eff sequence model (its metadata says so); nil otherwise.
+    static func loadIfSequenceModel(_ path: String) throws -> SequenceModelValue? {
+        guard path.lowercased().hasSuffix(".safetensors"),
+              let file = try? TensorFile.read(path: path), file.metadata["eff.format"] == SequenceModel.fileFormat else { return nil }
+        return SequenceModelValue(try LabModelBuiltins.passingErrors("load", argument: "path") {
+            try SequenceModel(safeTensorsAt: path)
+        })
+    }
+}

@@ -21,7 +21,7 @@ enum TableBuiltins {
         },
         Builtin(
             "save", [.required("value"), .required("path")], category: "tables",
-            summary: "Writes a table (or list of records) as .csv or .json, a chart as .txt, a model as .safetensors; quantities go out in base units (J, s, W, B).",
+            summary: "Writes a table (or list of records) as .csv or .json, a chart as .txt, a model as .safetensors (a sequence model also as a Llama .gguf); quantities go out in base units (J, s, W, B).",
             example: "save(table([{model: \"q8\", energy: 3.1 mJ}]), \"/tmp/energy.csv\")"
         ) { arguments in
             let value = try arguments.value("value"), path = try arguments.string("path")

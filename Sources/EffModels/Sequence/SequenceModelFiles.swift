@@ -5,7 +5,7 @@ import Foundation
 /// `eff.vocabulary_size`, `eff.blocks` (JSON: [{"kind": "attention", "arguments": {"heads": 4, …}}, …]) and, once
 /// trained, `eff.vocabulary` (JSON: {"tokenizer": "chars", "tokens": […]}).
 extension SequenceModel {
-    static let fileFormat = "sequence-model"
+    public static let fileFormat = "sequence-model"
 
     /// The tensors in `parameters` order, named and shaped as `parameterShapes`.
     public var namedTensors: [NamedTensor] {
@@ -57,6 +57,7 @@ extension SequenceModel {
             }
             vocabulary = TokenVocabulary(tokenizer: tokenizer, tokens: tokens)
         }
+        try Self.checkPlausibleSize(vocabularySize: vocabularySize, width: width, specs: specs, tensorFile: tensorFile, failure: failure)
         do {
             try self.init(name: metadata["eff.name"] ?? "model", vocabularySize: vocabularySize, width: width, blocks: specs, seed: 0)
         } catch let error as ModelsError {
@@ -76,6 +77,37 @@ extension SequenceModel {
         }
         setParameters(values)
         self.vocabulary = vocabulary
+    }
+
+    /// The metadata decides how much memory rebuilding the model allocates, before any tensor is matched, so it is
+    /// checked against the values the file really holds first: the embedding must be there with vocabulary × width
+    /// values, width² and each block's size product (width × its whole-number fields that size tensors) must be within
+    /// 16× the file's values. Every real model passes with room to spare (a block has at least ~width² or width ×
+    /// hidden parameters); a hostile header asking for a 2^24-wide layer in a 1 MB file is an error, not a 64 GB
+    /// allocation.
+    static func checkPlausibleSize(vocabularySize: Int, width: Int, specs: [LayerSpec], tensorFile: TensorFile,
+                                   failure: (String) -> ModelsError) throws {
+        let held = tensorFile.tensors.reduce(0) { $0 + $1.values.count }
+        let limit = 16 * Double(held) + Double(1 << 20)
+        guard let embedding = tensorFile["token_embd.weight"] else { throw failure("tensor 'token_embd.weight' is missing") }
+        guard embedding.shape == [vocabularySize, width] else {
+            throw failure("tensor 'token_embd.weight' has shape \(embedding.shape); the metadata says [\(vocabularySize), \(width)]")
+        }
+        guard Double(width) * Double(width) <= limit else {
+            throw failure("width \(width) is implausible for a file of \(held) values")
+        }
+        // Fields that do not size a tensor (a window, a RoPE base, a count of chosen experts, a capacity factor).
+        let unsized: Set<String> = ["window", "block", "base", "heads", "top", "capacity"]
+        for (index, spec) in specs.enumerated() {
+            let product = spec.arguments.reduce(Double(width)) { product, entry in
+                guard !unsized.contains(entry.key), case .number(let value) = entry.value else { return product }
+                return product * max(1, abs(value))
+            }
+            guard product <= limit else {
+                throw failure("block \(index + 1) (\(spec.kind)) asks for about \(Int(min(product, 9e18))) values; "
+                    + "the file holds \(held)")
+            }
+        }
     }
 
     static func encodeSpecs(_ specs: [LayerSpec]) -> String {
