@@ -10,10 +10,10 @@ struct BenchLLMCommand: ParsableCommand {
         commandName: "llm",
         abstract: "Measure a language model: prefill and decode tokens/s (median and spread), peak RSS, fraction of the memory roof.",
         discussion: """
-            MODEL is a GGUF path or a known name (eff models). Each (threads, batch) pair: one warm-up, then --repeats
-            runs of a fixed English prompt and greedy decoding, a fresh KV cache per sequence each run. The roof
-            fraction is bytes read per decode step (weights once, KV cache at the mean context) × steps/s ÷ the read
-            bandwidth eff measures on as many threads. JSON fields: model, threads, batch, prompt_tokens, gen_tokens,
+            MODEL is a GGUF path or a known name (eff models). Each (threads, batch) pair: one warm-up, then --repeats \
+            runs of a fixed English prompt and greedy decoding, a fresh KV cache per sequence each run. The roof \
+            fraction is bytes read per decode step (weights once, KV cache at the mean context) × steps/s ÷ the read \
+            bandwidth eff measures on as many threads. JSON fields: model, threads, batch, prompt_tokens, gen_tokens, \
             prefill_tps, decode_tps, peak_rss_bytes, roof_fraction, and spreads.
             """)
 

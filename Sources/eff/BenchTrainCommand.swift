@@ -10,12 +10,14 @@ struct BenchTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Measure training tokens/s of a small Llama-style transformer on the Austen characters (median and range).",
         discussion: """
-            The model: character vocabulary of the corpus, --width, --layers × (attention with --heads and RoPE,
-            SwiGLU feed-forward of --hidden units), RMSNorm, untied head; AdamW; --batch sequences of --length tokens.
-            For each thread count a fresh model trains --warmup steps untimed, then --repeats × --steps timed steps;
-            tokens/s is the median over repeats, with the range. scripts/bench-train-vs-pytorch.py times PyTorch on
-            the same model. JSON fields: corpus, vocabulary, width, layers, heads, hidden, batch, length, parameters,
-            threads, warmup_steps, timed_steps, repeats, tokens_per_second(_min, _max), spread, step_seconds,
+            The model: character vocabulary of the corpus, --width, --layers × (attention with --heads and RoPE, \
+            SwiGLU feed-forward of --hidden units), RMSNorm, untied head; AdamW; --batch sequences of --length tokens. \
+            For each thread count a fresh model trains --warmup steps untimed, then --repeats × --steps timed steps; \
+            tokens/s is the median over repeats, with the range. scripts/bench-train-vs-pytorch.py times PyTorch on \
+            the same model.
+
+            JSON fields: corpus, vocabulary, width, layers, heads, hidden, batch, length, parameters, \
+            threads, warmup_steps, timed_steps, repeats, tokens_per_second(_min, _max), spread, step_seconds, \
             first_loss, last_loss. --check-dir writes the untrained model and the first steps' windows and losses.
             """)
 

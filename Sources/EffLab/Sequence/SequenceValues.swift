@@ -72,10 +72,9 @@ public final class TokenDataValue: EffObject {
 
     public func display(_ context: DisplayContext) -> String {
         let dot = context.asciiOnly ? " | " : " · "
-        var text = "tokens\(dot)\(LabFormat.grouped(count)) \(vocabulary.tokenizer) tokens\(dot)"
-            + "vocabulary \(LabFormat.grouped(vocabulary.count))"
-        if let heldOut { text += "\(dot)\(LabFormat.grouped(train.count)) train, \(LabFormat.grouped(heldOut.count)) held out" }
-        return text
+        var parts = ["tokens", "\(LabFormat.grouped(count)) \(vocabulary.tokenizer) tokens", "vocabulary \(LabFormat.grouped(vocabulary.count))"]
+        if let heldOut { parts.append("\(LabFormat.grouped(train.count)) train, \(LabFormat.grouped(heldOut.count)) held out") }
+        return LabFormat.wrap(parts, separator: dot, width: context.width, indent: "  ").joined(separator: "\n")
     }
 
     static let fields = ["name", "count", "vocabulary", "tokenizer", "train", "heldout", "ids", "text"]
