@@ -96,6 +96,24 @@ final class PruneTests: XCTestCase {
         }
     }
 
+    /// The cost model counts the multiply-adds the sparse kernels do: one per stored (nonzero) CSR weight, half of
+    /// the (padded) weights for 2:4 — against a dense f32 model with the same zeros, exactly the removed weights fewer.
+    func testWorkPerTokenCountsTheStoredWeights() throws {
+        let lm = try RequantizeTests.tinyModel()
+        for structure in [SparsityStructure.unstructured, .twoOfFour] {
+            let sparse = try lm.pruned(sparsity: 0.5, structure: structure)
+            let dense = try lm.pruned(sparsity: 0.5, structure: structure, name: nil, storedAs: .f32)
+            var removed = 0
+            for (name, matrix) in sparse.decoder.weights.namedMatrices where name != "token_embd" && name != "output" {
+                guard case .eff(let m) = matrix else { return XCTFail(name) }
+                removed += m.rows * m.columns - m.storedWeightCount
+            }
+            XCTAssertGreaterThanOrEqual(removed, 7 * lm.config.blockCount, structure.rawValue)
+            let difference = try dense.workPerToken(context: 8).multiplyAdds - sparse.workPerToken(context: 8).multiplyAdds
+            XCTAssertEqual(difference, removed, structure.rawValue)
+        }
+    }
+
     func testBadSparsityAndStructureAreRefused() throws {
         let lm = try RequantizeTests.tinyModel()
         func message(_ sparsity: Double, _ structure: SparsityStructure) -> String {
