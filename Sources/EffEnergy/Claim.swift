@@ -142,8 +142,12 @@ public struct AccuracyComparison: Sendable, Equatable {
     /// Seeded percentile bootstrap over examples (paired).
     public var bootstrapInterval: ConfidenceInterval
     /// Exact interval conditional on the discordant pairs: Clopper–Pearson for b/(b+c), mapped to (b+c)/n·(2p−1).
+    /// With no discordant pair it is [0, 0], as is the bootstrap's: both are conditional on the pairs seen.
     public var exactInterval: ConfidenceInterval
-    /// The interval verdicts use: the union (the more cautious bounds) of the two above.
+    /// Newcombe's hybrid score interval for a paired difference (`Distributions.newcombePairedDifferenceInterval`,
+    /// Newcombe 1998 method 10): unconditional, so it stays as wide as n allows when b = c = 0.
+    public var scoreInterval: ConfidenceInterval
+    /// The interval verdicts use: the union (the more cautious bounds) of the three above.
     public var interval: ConfidenceInterval
     /// b = candidate right and baseline wrong, c = the reverse, p two-sided exact.
     public var mcnemar: McNemarTest
@@ -167,8 +171,12 @@ public struct AccuracyComparison: Sendable, Equatable {
             let scale = Double(discordant) / Double(count)
             exactInterval = ConfidenceInterval(lower: scale * (2 * share.lower - 1), upper: scale * (2 * share.upper - 1), level: level)
         }
-        interval = ConfidenceInterval(lower: min(bootstrapInterval.lower, exactInterval.lower),
-                                      upper: max(bootstrapInterval.upper, exactInterval.upper), level: level)
+        let both = zip(candidate, baseline).filter { $0.0 && $0.1 }.count
+        scoreInterval = try Distributions.newcombePairedDifferenceInterval(
+            bothRight: both, firstOnly: mcnemar.firstOnlyCorrect, secondOnly: mcnemar.secondOnlyCorrect,
+            neither: count - both - discordant, level: level)
+        interval = ConfidenceInterval(lower: min(bootstrapInterval.lower, exactInterval.lower, scoreInterval.lower),
+                                      upper: max(bootstrapInterval.upper, exactInterval.upper, scoreInterval.upper), level: level)
     }
 }
 
@@ -302,7 +310,7 @@ public func evaluateClaim(_ claimConditions: [ClaimCondition],
             results.append(ConditionResult(
                 condition: condition, verdict: condition.judge(comparison.interval), value: comparison.difference,
                 interval: comparison.interval,
-                method: "paired bootstrap (\(resamples) resamples, seed \(conditions.seed)) ∪ exact conditional Clopper–Pearson; McNemar exact p = \(formatNumber(comparison.mcnemar.pValue))"))
+                method: "paired bootstrap (\(resamples) resamples, seed \(conditions.seed)) ∪ exact conditional Clopper–Pearson ∪ Newcombe paired score; McNemar exact p = \(formatNumber(comparison.mcnemar.pValue))"))
         }
     }
     return ClaimResult(candidate: candidate.name, baseline: baseline.name, verdict: Verdict.all(results.map(\.verdict)),

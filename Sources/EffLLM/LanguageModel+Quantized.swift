@@ -26,7 +26,8 @@ public enum LLMWeightFormat: Sendable, Equatable {
         if let format = all.first(where: { $0.name == key }) { return format }
         let known = all.map(\.name).joined(separator: ", ")
         if let format = WeightFormat(rawValue: key), format.isSparse {
-            throw LLMError(.unsupported, "\(key) stores pruned weights sparsely, but a language model's matrices are dense; re-quantize to one of: \(known)")
+            throw LLMError(.unsupported, "\(key) stores pruned weights sparsely, but re-quantizing keeps a language model's matrices dense; "
+                + "prune(lm, structure: \"\(format == .sparse2of4 ? "2:4" : "unstructured")\") stores them as \(key); re-quantize to one of: \(known)")
         }
         if GGMLType.allCases.contains(where: { $0.name.lowercased() == key }) {
             throw LLMError(.unsupported, "eff cannot write ggml's \(key) blocks (it writes \(GGMLQuantizer.types.map { $0.name.lowercased() }.joined(separator: ", "))); re-quantize to one of: \(known)")
@@ -55,14 +56,12 @@ extension LanguageModel {
 
     /// One matrix dequantized to f32 (rows, columns) and quantized into `format`.
     static func requantize(_ matrix: DecoderMatrix, to format: LLMWeightFormat, name: String) throws -> DecoderMatrix {
-        let rows = matrix.rows, columns = matrix.columns
-        var values = [Float](repeating: 0, count: rows * columns)  // (rows, columns)
-        values.withUnsafeMutableBufferPointer { v in
-            let threads = KernelThreads.useful(for: rows * columns, perThread: 1 << 18)
-            KernelThreads.forEachChunk(total: rows, granularity: 16, threads: threads) { chunk in
-                for r in chunk { matrix.dequantizeRow(r, into: v.baseAddress! + r * columns) }
-            }
-        }
+        try quantize(matrix.dequantized(), rows: matrix.rows, columns: matrix.columns, from: matrix, to: format, name: name)
+    }
+
+    /// f32 values (rows, columns) quantized into `format`; `source` and `name` only for the error message.
+    static func quantize(_ values: [Float], rows: Int, columns: Int, from source: DecoderMatrix, to format: LLMWeightFormat,
+                         name: String) throws -> DecoderMatrix {
         do {
             return try values.withUnsafeBufferPointer { v in
                 switch format {
@@ -73,7 +72,7 @@ extension LanguageModel {
                 }
             }
         } catch let error as KernelError {
-            throw LLMError(.unsupported, "cannot re-quantize \(name) (\(rows)×\(columns), \(matrix.formatName)) to \(format.name): \(error)")
+            throw LLMError(.unsupported, "cannot re-quantize \(name) (\(rows)×\(columns), \(source.formatName)) to \(format.name): \(error)")
         }
     }
 

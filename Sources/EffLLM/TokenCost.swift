@@ -107,7 +107,8 @@ public struct TokenCost: Sendable, Equatable {
 
         func matrix(_ m: MatrixShape, batch: Int) throws -> Work {
             try MatrixCost.work(format: format ?? m.formatName, rows: m.rows, columns: m.columns,
-                                byteCount: format == nil ? m.byteCount : nil, batch: batch)
+                                byteCount: format == nil ? m.byteCount : nil, batch: batch,
+                                storedWeights: format == nil ? m.storedWeights : nil)
         }
         // The parts of one block (all blocks have the same shapes; formats may differ per block).
         var attention = Work(), context = Work(), ffnWork = Work(), norms = Work()
@@ -231,6 +232,18 @@ public struct MatrixShape: Sendable, Equatable {
     public var columns: Int
     public var byteCount: Int
     public var formatName: String
+    /// Weights the kernel multiplies: the nonzeros of a CSR matrix (nil: rows × columns, or as the format says).
+    public var storedWeights: Int? = nil
+}
+
+extension MatrixShape {
+    /// The shape of one of the decoder's matrices, with its stored weights when it is sparse.
+    init(_ matrix: DecoderMatrix) {
+        var stored: Int?
+        if case .eff(let m) = matrix, m.format.isSparse { stored = m.storedWeightCount }
+        self.init(rows: matrix.rows, columns: matrix.columns, byteCount: matrix.byteCount, formatName: matrix.formatName,
+                  storedWeights: stored)
+    }
 }
 
 /// Work and bytes of a matrix by format name: a ggml type (`Q4_1`, `Q8_0`, `F16`, …) or one of eff's formats
@@ -269,7 +282,9 @@ public enum MatrixCost {
 
     /// The work of y = x·Wᵀ on `batch` vectors (ggml types: `Kernels.work(_:rows:columns:batch:)`; eff's formats:
     /// `Kernels.work(format:…)`, their row kernels at every batch).
-    public static func work(format: String, rows: Int, columns: Int, byteCount: Int?, batch: Int) throws -> Work {
+    /// `storedWeights`: the nonzeros of a CSR matrix (nil: every weight is multiplied).
+    public static func work(format: String, rows: Int, columns: Int, byteCount: Int?, batch: Int,
+                            storedWeights: Int? = nil) throws -> Work {
         let bytes = try bytes(format: format, rows: rows, columns: columns, byteCount: byteCount)
         switch try kind(format) {
         case .ggml(let type):
@@ -278,7 +293,7 @@ public enum MatrixCost {
             return work
         case .eff(let weightFormat):
             return Kernels.work(format: weightFormat, rows: rows, columns: columns, batch: batch, hasBias: false,
-                                weightBytes: Int(bytes))
+                                storedWeights: storedWeights, weightBytes: Int(bytes))
         }
     }
 
@@ -307,17 +322,14 @@ extension LanguageModel {
     /// The matrices of each block as shapes: attention (q, k, v, o) and FFN (gate, up, down).
     var blockShapes: [(attention: [MatrixShape], ffn: [MatrixShape])] {
         decoder.weights.blocks.map { b in
-            ([b.query, b.key, b.value, b.output].map { MatrixShape(rows: $0.rows, columns: $0.columns, byteCount: $0.byteCount, formatName: $0.formatName) },
-             [b.gate, b.up, b.down].map { MatrixShape(rows: $0.rows, columns: $0.columns, byteCount: $0.byteCount, formatName: $0.formatName) })
+            ([b.query, b.key, b.value, b.output].map(MatrixShape.init), [b.gate, b.up, b.down].map(MatrixShape.init))
         }
     }
 
     /// The token embedding and the output head as shapes (the same matrix when tied).
     var embeddingAndHeadShapes: (embedding: MatrixShape, head: MatrixShape) {
         let w = decoder.weights
-        let shapes = [w.tokenEmbedding, w.outputHead].map {
-            MatrixShape(rows: $0.rows, columns: $0.columns, byteCount: $0.byteCount, formatName: $0.formatName)
-        }
+        let shapes = [w.tokenEmbedding, w.outputHead].map(MatrixShape.init)
         return (shapes[0], shapes[1])
     }
 

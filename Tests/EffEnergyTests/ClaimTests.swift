@@ -45,13 +45,41 @@ final class ClaimTests: XCTestCase {
         XCTAssertEqual(result.verdict, .notSupported)
         XCTAssertEqual(result.results[0].verdict, .notSupported)
         XCTAssertEqual(result.results[0].value, 55_430.4 / 900_556.8, accuracy: 1e-12)
-        XCTAssertEqual(result.results[1].verdict, .supported, "identical predictions: difference exactly 0")
+        // Identical predictions (350 right, 10 wrong for both): the difference is 0, but Newcombe's interval keeps
+        // ±1.13 points (φ = (3500 − 180)/3500), so "accuracy ≥ 0" cannot be told from a small loss.
+        XCTAssertEqual(result.results[1].verdict, .inconclusive, "identical predictions: difference 0, interval ±1.13 pt")
+        XCTAssertEqual(result.results[1].interval.lower, -0.0113471896, accuracy: 1e-9)
         XCTAssertEqual(result.conditions.formats, ["int8": "int8", "baseline": "f32"])
         XCTAssertEqual(result.conditions.datasetSize, 360)
         XCTAssertEqual(result.conditions.energySource, "estimated, profile horowitz-45nm")
         XCTAssertTrue(result.summary.hasPrefix("NOT SUPPORTED: int8 vs baseline: energy ratio 1/16 (exact), estimated, profile horowitz-45nm"),
                       result.summary)
         XCTAssertTrue(result.summary.contains("machine test CPU"))
+    }
+
+    /// Both wrong (or both right) on the same 6 problems: b = c = 0. The bootstrap and the exact conditional
+    /// interval are both [0, 0] (they only see discordant pairs); Newcombe's paired score interval is not, so
+    /// "accuracy ≥ 0" is INCONCLUSIVE, not SUPPORTED, and "accuracy ≥ −0.5" (within 50 points) is supported.
+    func testNoDiscordantPairsOnSixProblemsIsInconclusive() throws {
+        for both in [0, 3, 6] {
+            let data = paired(count: 6, b: 0, c: 0, both: both)
+            let candidate = SystemEvidence(name: "small", correct: data.candidate)
+            let baseline = SystemEvidence(name: "base", correct: data.baseline)
+            let result = try evaluateClaim([ClaimCondition(.accuracy, .atLeast, 0)], candidate: candidate, baseline: baseline,
+                                           conditions: conditions)
+            XCTAssertEqual(result.verdict, .inconclusive, "\(both) of 6 right for both: \(result.summary)")
+            let accuracy = try XCTUnwrap(result.accuracy)
+            XCTAssertEqual(accuracy.exactInterval, ConfidenceInterval(lower: 0, upper: 0, level: 0.95))
+            XCTAssertEqual(accuracy.bootstrapInterval, ConfidenceInterval(lower: 0, upper: 0, level: 0.95))
+            // Distributions tests: ±0.390334 when a margin is 0 (0 or 6 right), ±0.255060 for 3 of 6.
+            let half = both == 3 ? 0.2550602177 : 0.3903342879
+            XCTAssertEqual(accuracy.interval.lower, -half, accuracy: 1e-9)
+            XCTAssertEqual(accuracy.interval.upper, half, accuracy: 1e-9)
+            XCTAssertTrue(result.summary.contains("95% CI −\(both == 3 ? "25.5" : "39") pt..+"), result.summary)
+            let loose = try evaluateClaim([ClaimCondition(.accuracy, .atLeast, -0.5)], candidate: candidate, baseline: baseline,
+                                          conditions: conditions)
+            XCTAssertEqual(loose.verdict, .supported, loose.summary)
+        }
     }
 
     func testOneExampleEdgeOn360IsInconclusive() throws {

@@ -112,6 +112,54 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(single.upper, 1)
     }
 
+    /// Wilson (1927) score limits, by hand: (x/n + z²/2n ± z·√(x/n·(1 − x/n)/n + z²/4n²)) / (1 + z²/n), z = 1.959964.
+    func testWilsonInterval() throws {
+        // 48 of 50: (0.96 + 0.038415 ± 1.959964·√(0.000768 + 0.00038415)) / 1.076829 = 0.865399 .. 0.988961
+        let high = try Distributions.wilsonInterval(successes: 48, trials: 50)
+        XCTAssertEqual(high.lower, 0.8653990931, accuracy: 1e-9)
+        XCTAssertEqual(high.upper, 0.9889611157, accuracy: 1e-9)
+        // 0 of 6: lower exactly 0, upper (z²/n)/(1 + z²/n) = 0.640244/1.640244 = 0.390334
+        let none = try Distributions.wilsonInterval(successes: 0, trials: 6)
+        XCTAssertEqual(none.lower, 0)
+        XCTAssertEqual(none.upper, 0.3903342879, accuracy: 1e-9)
+        XCTAssertEqual(try Distributions.wilsonInterval(successes: 6, trials: 6).upper, 1)
+        XCTAssertThrowsError(try Distributions.wilsonInterval(successes: 3, trials: 2))
+    }
+
+    /// Newcombe (1998, Stat Med 17:2635) method 10, from the paper's formulas with the continuity-corrected φ.
+    /// Table (a, b, c, d): a both right, b only the first, c only the second, d neither; θ = (b − c)/n.
+    func testNewcombePairedDifferenceInterval() throws {
+        func interval(_ a: Int, _ b: Int, _ c: Int, _ d: Int) throws -> ConfidenceInterval {
+            try Distributions.newcombePairedDifferenceInterval(bothRight: a, firstOnly: b, secondOnly: c, neither: d)
+        }
+        // Newcombe's first example, (36, 12, 2, 0), n = 50: p₁ = 0.96, Wilson 0.865399..0.988961; p₂ = 0.76, Wilson
+        // 0.625873..0.857026; A = ad − bc = −24 < 0, so φ = −24/√(48·2·38·12) = −0.114708 (no correction).
+        // L = 0.2 − √(0.094601² + 2·0.114708·0.094601·0.097026 + 0.097026²) = 0.2 − 0.143070 = 0.056930
+        // U = 0.2 + √(0.028961² + 2·0.114708·0.028961·0.134127 + 0.134127²) = 0.2 + 0.140428 = 0.340428
+        // (by hand from the formulas; the paper's own table was not at hand to compare with).
+        let first = try interval(36, 12, 2, 0)
+        XCTAssertEqual(first.lower, 0.0569295840, accuracy: 1e-8)
+        XCTAssertEqual(first.upper, 0.3404276030, accuracy: 1e-8)
+        // Fagerland, Lydersen & Laake's example (Cavo et al. 2012), (59, 6, 16, 80), n = 161: A = 4624 > n/2, so
+        // φ = (4624 − 80.5)/√(65·96·75·86) = 0.716174; their published result: −0.0621 (95% CI −0.1186 to −0.0046).
+        let cavo = try interval(59, 6, 16, 80)
+        XCTAssertEqual(cavo.lower, -0.1186211956, accuracy: 1e-8)
+        XCTAssertEqual(cavo.upper, -0.0046251139, accuracy: 1e-8)
+        // No discordant pair on 6 problems, all wrong for both: a margin is 0, so φ = 0 and the limits are ±(Wilson
+        // upper limit of 0/6) = ±0.390334 — a true difference of ±39 points cannot be excluded.
+        let allWrong = try interval(0, 0, 0, 6)
+        XCTAssertEqual(allWrong.lower, -0.3903342879, accuracy: 1e-9)
+        XCTAssertEqual(allWrong.upper, 0.3903342879, accuracy: 1e-9)
+        // No discordant pair, 3 right and 3 wrong for both: A = 9 > 3, φ = (9 − 3)/√(3·3·3·3) = 2/3; Wilson for 3/6 is
+        // 0.187616..0.812384, so the limits are ±0.312384·√(2 − 4/3) = ±0.255060. Without the correction φ would be 1
+        // and the interval [0, 0].
+        let split = try interval(3, 0, 0, 3)
+        XCTAssertEqual(split.lower, -0.2550602177, accuracy: 1e-9)
+        XCTAssertEqual(split.upper, 0.2550602177, accuracy: 1e-9)
+        XCTAssertThrowsError(try interval(0, 0, 0, 0))
+        XCTAssertThrowsError(try interval(1, -1, 0, 0))
+    }
+
     func testBootstrapIsSeededAndCoversTheStatistic() throws {
         let values = (0..<50).map { Double($0 % 7) + 0.5 * Double($0 % 3) }
         let first = try Statistics.bootstrapConfidenceInterval(count: values.count, seed: 7) { indices in

@@ -164,7 +164,7 @@ final class RequantizeTests: XCTestCase {
         }
         XCTAssertTrue(message("int3").contains("unknown weight format 'int3'"), message("int3"))
         XCTAssertTrue(message("int3").contains("int8, int8_block32, int4, ternary, binary, q8_0, q4_0, q4_1"), message("int3"))
-        XCTAssertTrue(message("sparse_csr").contains("dense"), message("sparse_csr"))
+        XCTAssertTrue(message("sparse_csr").contains("dense") && message("sparse_csr").contains("prune(lm, structure: \"unstructured\")"), message("sparse_csr"))
         XCTAssertTrue(message("q5_k").contains("cannot write ggml's q5_k"), message("q5_k"))
     }
 

@@ -57,6 +57,19 @@ public enum DecoderMatrix: @unchecked Sendable {
         }
     }
 
+    /// The whole matrix as f32 values (rows, columns), rows dequantized on the kernel threads.
+    public func dequantized() -> [Float] {
+        let rows = self.rows, columns = self.columns
+        var values = [Float](repeating: 0, count: rows * columns)
+        values.withUnsafeMutableBufferPointer { v in
+            let threads = KernelThreads.useful(for: rows * columns, perThread: 1 << 18)
+            KernelThreads.forEachChunk(total: rows, granularity: 16, threads: threads) { chunk in
+                for r in chunk { dequantizeRow(r, into: v.baseAddress! + r * columns) }
+            }
+        }
+        return values
+    }
+
     /// y_i = x·W_iᵀ for matrices that share their input (q, k, v; gate, up): ggml matrices go in one hand-off to the
     /// threads with the activations quantized once (`GGMLMatrix.multiply(_:_:batch:)`); others one by one.
     public static func multiply(_ group: [(matrix: DecoderMatrix, output: UnsafeMutablePointer<Float>)],

@@ -48,15 +48,24 @@ enum CompressBuiltins {
                   .optional("name")],
         category: "models",
         summary: "A copy with the smallest weights removed: structure \"unstructured\", \"2:4\" (sparsity 0.5) or "
-            + "\"neurons\" (whole hidden units; the model gets smaller).",
+            + "\"neurons\" (whole hidden units; the model gets smaller). A language model (from load) has every attention "
+            + "and FFN matrix pruned (unstructured or 2:4) and stored as sparse_csr or sparse_2of4; its embedding and "
+            + "output head stay as they are.",
         example: "prune(mlp([64, 128, 10]), sparsity: 0.5, structure: \"2:4\")"
     ) { arguments in
-        let model = try arguments.model("prune", "model").model
         let sparsity = try arguments.number("prune", "sparsity", in: 0...0.999999)
         let structureName = try arguments.string("structure")
         let structure = try LabModelBuiltins.passingErrors("prune", argument: "structure") {
             try SparsityStructure.named(structureName)
         }
+        if case .object(let object) = arguments.value("model"), let lm = object as? LanguageModelValue {
+            let name = arguments.isGiven("name") ? try arguments.string("name") : nil
+            let argument = structure == .unstructured ? "sparsity" : "structure"
+            return .object(LanguageModelValue(try LanguageModelBuiltins.passing("prune", argument: argument) {
+                try lm.model.pruned(sparsity: sparsity, structure: structure, name: name)
+            }))
+        }
+        let model = try arguments.model("prune", "model").model
         return try named(arguments, try LabModelBuiltins.passingErrors("prune", argument: "sparsity") {
             try model.pruned(sparsity: sparsity, structure: structure)
         })

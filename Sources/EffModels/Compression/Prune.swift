@@ -6,44 +6,28 @@ extension Model {
     /// - `unstructured`: in each dense layer, the `sparsity` fraction of weights with the smallest |w| become 0.
     /// - `2:4`: in every group of four consecutive weights of a row, the two smallest become 0 (`sparsity` must
     ///   be 0.5); rows whose length is not a multiple of 4 keep the larger half of their last group.
+    ///   (Both selections are `MagnitudePruning`'s, shared with `LanguageModel.pruned`.)
     /// - `neurons`: in each hidden dense layer, the `sparsity` fraction of output neurons with the smallest
     ///   ‖incoming row‖·‖outgoing column‖ are deleted, with the matching inputs of the next dense layer; the
     ///   model gets smaller. At least one neuron stays; a layernorm between the two layers is refused.
     ///
     /// Pruned weights stay zero when the model is trained further (the mask is kept).
     public func pruned(sparsity: Double, structure: SparsityStructure = .unstructured) throws -> Model {
-        guard sparsity >= 0, sparsity < 1 else {
-            throw ModelsError(.model, "prune: sparsity must be in [0, 1), got \(sparsity)")
-        }
+        if let problem = MagnitudePruning.problem(sparsity: sparsity, structure: structure) { throw ModelsError(.model, "prune: " + problem) }
         var copy = self
         copy.name = "\(name).pruned"
         switch structure {
         case .unstructured:
             for (index, dense) in denseLayers {
-                let order = dense.weights.indices.sorted { (abs(dense.weights[$0]), $0) < (abs(dense.weights[$1]), $1) }
-                var mask = dense.mask ?? [Bool](repeating: true, count: dense.weights.count)
-                for position in order.prefix(Int((sparsity * Double(dense.weights.count)).rounded(.down))) {
-                    mask[position] = false
-                }
-                copy.replaceDense(at: index, with: dense.applyingMask(mask, structure: .unstructured))
+                let keep = dense.weights.withUnsafeBufferPointer { MagnitudePruning.unstructured($0, sparsity: sparsity) }
+                copy.replaceDense(at: index, with: dense.applyingMask(dense.keeping(keep), structure: .unstructured))
             }
         case .twoOfFour:
-            guard abs(sparsity - 0.5) < 1e-9 else {
-                throw ModelsError(.model, "prune: 2:4 structure removes exactly half the weights; use sparsity 0.5, got \(sparsity)")
-            }
             for (index, dense) in denseLayers {
-                var mask = dense.mask ?? [Bool](repeating: true, count: dense.weights.count)
-                for row in 0..<dense.outputCount {
-                    var start = 0
-                    while start < dense.inputCount {
-                        let group = Array((row * dense.inputCount + start)..<(row * dense.inputCount + min(start + 4, dense.inputCount)))
-                        // Smallest first; on ties the later column goes first, as the kernels keep the earlier one.
-                        let smallest = group.sorted { (abs(dense.weights[$0]), -$0) < (abs(dense.weights[$1]), -$1) }
-                        for position in smallest.prefix(group.count / 2) { mask[position] = false }
-                        start += 4
-                    }
+                let keep = dense.weights.withUnsafeBufferPointer {
+                    MagnitudePruning.twoOfFour($0, rows: dense.outputCount, columns: dense.inputCount)
                 }
-                copy.replaceDense(at: index, with: dense.applyingMask(mask, structure: .twoOfFour))
+                copy.replaceDense(at: index, with: dense.applyingMask(dense.keeping(keep), structure: .twoOfFour))
             }
         case .neurons:
             copy = try removingNeurons(fraction: sparsity)
@@ -101,6 +85,12 @@ extension Model {
 }
 
 extension DenseLayer {
+    /// The layer's mask (all kept when it has none) with the weights `keep` leaves out removed too.
+    func keeping(_ keep: [Bool]) -> [Bool] {
+        guard let mask else { return keep }
+        return zip(mask, keep).map { $0 && $1 }
+    }
+
     /// The layer with weights outside `mask` set to zero and the mask kept for further training. An f32 layer
     /// moves to the matching sparse kernel format (CSR, or 2:4); a quantized layer keeps its format.
     func applyingMask(_ mask: [Bool], structure: SparsityStructure) -> DenseLayer {
@@ -112,14 +102,4 @@ extension DenseLayer {
         }
         return copy
     }
-}
-
-/// How a pruned layer's zeros are arranged.
-public enum SparsityStructure: String, CaseIterable, Sendable {
-    /// Any weights may be zero (smallest magnitudes removed).
-    case unstructured
-    /// Two of every four consecutive weights in a row are zero (NVIDIA 2:4).
-    case twoOfFour = "2:4"
-    /// Whole hidden neurons removed (the model gets smaller, no zeros remain).
-    case neurons
 }
