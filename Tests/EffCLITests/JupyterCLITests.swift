@@ -30,7 +30,7 @@ final class JupyterCLITests: XCTestCase {
         let examples = EffBinary.packageRoot.appendingPathComponent("Examples")
         let lessons = try FileManager.default.contentsOfDirectory(atPath: examples.path)
             .filter { $0.hasPrefix("workshop_") && $0.hasSuffix(".eff") }.sorted()
-        XCTAssertEqual(lessons.count, 6)
+        XCTAssertEqual(lessons.count, 7)
         for lesson in lessons {
             let notebook = examples.appendingPathComponent(lesson.replacingOccurrences(of: ".eff", with: ".ipynb"))
             let result = try EffBinary.run(["notebook", examples.appendingPathComponent(lesson).path, "--to", "ipynb",
