@@ -54,7 +54,7 @@ final class SequenceClaimTests: XCTestCase {
         XCTAssertEqual(lines.first, "true", result.text)
         XCTAssertEqual(lines.dropFirst().first, "true true", result.text)
         // 5% of Persuasion's 466,000 characters held out = ~23,300; 256 windows of the baseline's 32 tokens fit.
-        XCTAssertTrue(result.text.contains("256 windows of 32 tokens"), result.text)
+        XCTAssertTrue(result.text.contains("tokens, 256 windows of 32"), result.text)
         XCTAssertTrue(result.text.contains("paired over 256 held-out windows"), result.text)
         XCTAssertTrue(result.text.contains("[estimated, profile"), result.text)
     }

@@ -44,7 +44,8 @@ enum SequenceClaim {
                 label = estimate.sourceLabel
             }
         }
-        let record = ClaimConditions(dataset: "\(text.name), \(windows) windows of \(length) tokens", batchSize: nil,
+        let record = ClaimConditions(dataset: "\(text.name): \(LabFormat.grouped(text.count)) tokens, \(windows) windows of \(length)",
+                                     batchSize: nil,
                                      formats: [candidateName: "f32, J/token at context \(context)", baselineName: "f32, J/token at context \(context)"],
                                      energySource: label)
         do {

@@ -72,7 +72,8 @@ public final class TokenDataValue: EffObject {
 
     public func display(_ context: DisplayContext) -> String {
         let dot = context.asciiOnly ? " | " : " · "
-        var parts = ["tokens", "\(LabFormat.grouped(count)) \(vocabulary.tokenizer) tokens", "vocabulary \(LabFormat.grouped(vocabulary.count))"]
+        let kind = vocabulary.tokenizer == "chars" ? "character" : vocabulary.tokenizer
+        var parts = ["tokens", "\(LabFormat.grouped(count)) \(kind) tokens", "vocabulary \(LabFormat.grouped(vocabulary.count))"]
         if let heldOut { parts.append("\(LabFormat.grouped(train.count)) train, \(LabFormat.grouped(heldOut.count)) held out") }
         return LabFormat.wrap(parts, separator: dot, width: context.width, indent: "  ").joined(separator: "\n")
     }
