@@ -129,17 +129,26 @@ public struct AttentionMixer: SequenceMixer, Equatable {
         let (cosines, sines) = rotations(length: shape.length)
         let pairs = headSize / 2, stride = 3 * width
         let direction: Float = inverse ? -1 : 1
+        let heads = self.heads, width = self.width, headSize = self.headSize, length = shape.length
         values.withUnsafeMutableBufferPointer { v in
-            for row in 0..<shape.rows {
-                let t = row % shape.length
-                for part in 0..<2 {                       // q, then k
-                    for h in 0..<heads {
-                        let head = row * stride + part * width + h * headSize
-                        for i in 0..<pairs {
-                            let c = cosines[t * pairs + i], s = direction * sines[t * pairs + i]
-                            let a = v[head + 2 * i], b = v[head + 2 * i + 1]
-                            v[head + 2 * i] = a * c - b * s
-                            v[head + 2 * i + 1] = a * s + b * c
+            cosines.withUnsafeBufferPointer { cosines in
+                sines.withUnsafeBufferPointer { sines in
+                    let v = v.baseAddress!, cosines = cosines.baseAddress!, sines = sines.baseAddress!
+                    // Rows split across threads (each row's values as on one thread).
+                    KernelThreads.forEachChunk(total: shape.rows, granularity: 16) { rows in
+                        for row in rows {
+                            let t = row % length
+                            for part in 0..<2 {                       // q, then k
+                                for h in 0..<heads {
+                                    let head = row * stride + part * width + h * headSize
+                                    for i in 0..<pairs {
+                                        let c = cosines[t * pairs + i], s = direction * sines[t * pairs + i]
+                                        let a = v[head + 2 * i], b = v[head + 2 * i + 1]
+                                        v[head + 2 * i] = a * c - b * s
+                                        v[head + 2 * i + 1] = a * s + b * c
+                                    }
+                                }
+                            }
                         }
                     }
                 }
