@@ -163,8 +163,9 @@ public struct AttentionMixer: SequenceMixer, Equatable {
         rotate(&projected, shape: shape, inverse: false)
         let length = shape.length, size = headSize, stride = 3 * width
         let scale = 1 / Float(size).squareRoot()
-        var probabilities = [Float](repeating: 0, count: shape.batch * heads * length * length)
-        var attended = [Float](repeating: 0, count: shape.rows * width)
+        // Every value written below: each head's scores by its GEMM and masked softmax, its output rows by copies.
+        var probabilities = uninitializedFloats(shape.batch * heads * length * length)
+        var attended = uninitializedFloats(shape.rows * width)
         let pattern = self.pattern, heads = self.heads, width = self.width
         projected.withUnsafeBufferPointer { qkvBuffer in
             probabilities.withUnsafeMutableBufferPointer { pBuffer in
@@ -204,7 +205,7 @@ public struct AttentionMixer: SequenceMixer, Equatable {
         let (attendedGradient, outGradient) = out.backward(gradient, input: attended, rows: shape.rows)
         let length = shape.length, size = headSize, stride = 3 * width
         let scale = 1 / Float(size).squareRoot()
-        var projectedGradient = [Float](repeating: 0, count: shape.rows * stride)
+        var projectedGradient = uninitializedFloats(shape.rows * stride)   // every q|k|v value written per head
         let heads = self.heads, width = self.width
         projected.withUnsafeBufferPointer { qkvBuffer in
             probabilities.withUnsafeBufferPointer { pBuffer in
