@@ -65,6 +65,10 @@ extension Kernels {
                                 let value = UnsafeRawPointer(bBase + (p0 + p) * bDepthStride + first).loadUnaligned(as: SIMD16<Float>.self)
                                 UnsafeMutableRawPointer(out + p * 16).storeBytes(of: value, as: SIMD16<Float>.self)
                             }
+                        } else if valid == 16 && bDepthStride == 1 {
+                            // A transposed B: 16 columns each contiguous along the depth, moved 4 × 4 at a time.
+                            packTransposed(columns: bBase + first * bColumnStride + p0, stride: bColumnStride,
+                                           depth: depth, into: out)
                         } else {
                             // Column by column: each column of a transposed B is contiguous along the depth.
                             for j in 0..<16 {
@@ -88,7 +92,10 @@ extension Kernels {
                     for rowPanel in panelRange {
                         let i0 = rowPanel * 6
                         let rows = min(6, m - i0)
-                        if aDepthStride == 1 {
+                        if aDepthStride == 1 && rows == 6 {
+                            // Six rows contiguous along the depth, interleaved 4 depth steps at a time.
+                            packRows(aBase + i0 * aRowStride + p0, stride: aRowStride, depth: depth, into: packedA)
+                        } else if aDepthStride == 1 {
                             // Row by row: each row of an untransposed A is contiguous along the depth.
                             for i in 0..<6 {
                                 if i < rows {
@@ -97,6 +104,14 @@ extension Kernels {
                                 } else {
                                     for p in 0..<depth { packedA[p * 6 + i] = 0 }
                                 }
+                            }
+                        } else if rows == 6 {
+                            // A transposed A holds the panel's six rows side by side at each depth step.
+                            for p in 0..<depth {
+                                let source = UnsafeRawPointer(aBase + i0 * aRowStride + (p0 + p) * aDepthStride)
+                                let target = UnsafeMutableRawPointer(packedA + p &* 6)
+                                target.storeBytes(of: source.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                                (target + 16).storeBytes(of: (source + 16).loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
                             }
                         } else {
                             // Depth by depth: a transposed A holds the panel's rows side by side.
@@ -140,6 +155,59 @@ extension Kernels {
             j0 += columns
         }
         return work
+    }
+}
+
+/// Packs six rows, each contiguous along the depth and `stride` apart, as depth-major groups of six:
+/// out[p·6 + i] = rows[i·stride + p]. Four depth steps at a time go through SIMD shuffles.
+@inline(__always)
+private func packRows(_ rows: UnsafePointer<Float>, stride: Int, depth: Int, into out: UnsafeMutablePointer<Float>) {
+    let r0 = UnsafeRawPointer(rows), r1 = UnsafeRawPointer(rows + stride), r2 = UnsafeRawPointer(rows + 2 * stride)
+    let r3 = UnsafeRawPointer(rows + 3 * stride), r4 = UnsafeRawPointer(rows + 4 * stride), r5 = UnsafeRawPointer(rows + 5 * stride)
+    let target = UnsafeMutableRawPointer(out)
+    var p = 0
+    while p &+ 4 <= depth {
+        let offset = p &* 4
+        let v0 = (r0 + offset).loadUnaligned(as: SIMD4<Float>.self), v1 = (r1 + offset).loadUnaligned(as: SIMD4<Float>.self)
+        let v2 = (r2 + offset).loadUnaligned(as: SIMD4<Float>.self), v3 = (r3 + offset).loadUnaligned(as: SIMD4<Float>.self)
+        let v4 = (r4 + offset).loadUnaligned(as: SIMD4<Float>.self), v5 = (r5 + offset).loadUnaligned(as: SIMD4<Float>.self)
+        let o = target + p &* 24
+        o.storeBytes(of: SIMD4(v0[0], v1[0], v2[0], v3[0]), as: SIMD4<Float>.self)
+        (o + 16).storeBytes(of: SIMD4(v4[0], v5[0], v0[1], v1[1]), as: SIMD4<Float>.self)
+        (o + 32).storeBytes(of: SIMD4(v2[1], v3[1], v4[1], v5[1]), as: SIMD4<Float>.self)
+        (o + 48).storeBytes(of: SIMD4(v0[2], v1[2], v2[2], v3[2]), as: SIMD4<Float>.self)
+        (o + 64).storeBytes(of: SIMD4(v4[2], v5[2], v0[3], v1[3]), as: SIMD4<Float>.self)
+        (o + 80).storeBytes(of: SIMD4(v2[3], v3[3], v4[3], v5[3]), as: SIMD4<Float>.self)
+        p &+= 4
+    }
+    while p < depth {
+        for i in 0..<6 { out[p &* 6 &+ i] = rows[i &* stride &+ p] }
+        p &+= 1
+    }
+}
+
+/// Packs 16 columns, each contiguous along the depth and `stride` apart, as depth-major rows of 16:
+/// out[p·16 + j] = columns[j·stride + p], in 4 × 4 transposes.
+@inline(__always)
+private func packTransposed(columns: UnsafePointer<Float>, stride: Int, depth: Int, into out: UnsafeMutablePointer<Float>) {
+    var p = 0
+    while p &+ 4 <= depth {
+        for j in Swift.stride(from: 0, to: 16, by: 4) {
+            let c0 = UnsafeRawPointer(columns + (j &* stride &+ p)).loadUnaligned(as: SIMD4<Float>.self)
+            let c1 = UnsafeRawPointer(columns + ((j &+ 1) &* stride &+ p)).loadUnaligned(as: SIMD4<Float>.self)
+            let c2 = UnsafeRawPointer(columns + ((j &+ 2) &* stride &+ p)).loadUnaligned(as: SIMD4<Float>.self)
+            let c3 = UnsafeRawPointer(columns + ((j &+ 3) &* stride &+ p)).loadUnaligned(as: SIMD4<Float>.self)
+            let o = UnsafeMutableRawPointer(out + (p &* 16 &+ j))
+            o.storeBytes(of: SIMD4(c0[0], c1[0], c2[0], c3[0]), as: SIMD4<Float>.self)
+            (o + 64).storeBytes(of: SIMD4(c0[1], c1[1], c2[1], c3[1]), as: SIMD4<Float>.self)
+            (o + 128).storeBytes(of: SIMD4(c0[2], c1[2], c2[2], c3[2]), as: SIMD4<Float>.self)
+            (o + 192).storeBytes(of: SIMD4(c0[3], c1[3], c2[3], c3[3]), as: SIMD4<Float>.self)
+        }
+        p &+= 4
+    }
+    while p < depth {
+        for j in 0..<16 { out[p &* 16 &+ j] = columns[j &* stride &+ p] }
+        p &+= 1
     }
 }
 

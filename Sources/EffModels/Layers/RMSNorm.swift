@@ -63,47 +63,85 @@ public struct RMSNormLayer: Layer, Equatable {
         return values
     }
 
-    /// The same operations as the kernel, keeping x̂ = x/rms and 1/rms for backward.
+    /// The same operations as the kernel, keeping x̂ = x/rms and 1/rms for backward; rows split across threads
+    /// (each row's operations as on one thread).
     /// saved: [x̂ (batch, features), 1/√(mean(x²) + ε) per example (batch)].
     public func trainingForward(_ input: [Float], batch: Int, context: inout TrainingContext) throws
         -> (output: [Float], saved: [[Float]]) {
-        let width = featureCount
-        var values = input                                      // (batch, features)
-        var xHat = input                                        // (batch, features)
+        let width = featureCount, epsilon = self.epsilon
+        let count = batch * width
         var inverse = [Float](repeating: 0, count: batch)       // (batch)
-        for row in 0..<batch {
-            let base = row * width
-            var squares: Float = 0
-            for column in 0..<width { squares += input[base + column] * input[base + column] }
-            let inv = 1 / (squares / Float(width) + epsilon).squareRoot()
-            inverse[row] = inv
-            for column in 0..<width {
-                xHat[base + column] = input[base + column] * inv
-                values[base + column] = xHat[base + column] * gain[column]
+        // Both written below before they are read.
+        var xHat = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }    // (batch, features)
+        var values = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }  // (batch, features)
+        values.withUnsafeMutableBufferPointer { valuesBuffer in
+            xHat.withUnsafeMutableBufferPointer { xHatBuffer in
+                inverse.withUnsafeMutableBufferPointer { inverseBuffer in
+                    input.withUnsafeBufferPointer { inputBuffer in
+                        gain.withUnsafeBufferPointer { gainBuffer in
+                            let x = inputBuffer.baseAddress!, gain = gainBuffer.baseAddress!
+                            let hat = xHatBuffer.baseAddress!, out = valuesBuffer.baseAddress!, inv = inverseBuffer.baseAddress!
+                            KernelThreads.forEachChunk(total: batch, granularity: 16) { rows in
+                                for row in rows {
+                                    let base = row * width
+                                    var squares: Float = 0
+                                    for column in 0..<width { squares += x[base + column] * x[base + column] }
+                                    let rowInverse = 1 / (squares / Float(width) + epsilon).squareRoot()
+                                    inv[row] = rowInverse
+                                    for column in 0..<width {
+                                        hat[base + column] = x[base + column] * rowInverse
+                                        out[base + column] = hat[base + column] * gain[column]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return (values, [xHat, inverse])
     }
 
-    /// With ĝ = dy·gain: dx = (1/rms)·(ĝ − x̂·mean(ĝ·x̂)); dgain = Σ dy·x̂.
+    /// With ĝ = dy·gain: dx = (1/rms)·(ĝ − x̂·mean(ĝ·x̂)); dgain = Σ dy·x̂. The input gradient is split across
+    /// threads by rows, the gain gradient by features (each feature summed over the rows in order), so every value
+    /// is what one thread computes.
     public func backward(_ gradient: [Float], input: [Float], saved: [[Float]], batch: Int, needsInputGradient: Bool)
         -> (input: [Float], parameters: [[Float]]) {
         let width = featureCount
         let xHat = saved[0], inverse = saved[1]
         var gainGradient = [Float](repeating: 0, count: width)  // (features)
-        var inputGradient = gradient                            // (batch, features)
-        for row in 0..<batch {
-            let base = row * width
-            var meanGradientTimesXHat: Float = 0
-            for column in 0..<width {
-                let g = gradient[base + column]
-                gainGradient[column] += g * xHat[base + column]
-                meanGradientTimesXHat += g * gain[column] * xHat[base + column]
-            }
-            meanGradientTimesXHat /= Float(width)
-            for column in 0..<width {
-                let gHat = gradient[base + column] * gain[column]
-                inputGradient[base + column] = inverse[row] * (gHat - xHat[base + column] * meanGradientTimesXHat)
+        var inputGradient = [Float](unsafeUninitializedCapacity: batch * width) { _, initialized in initialized = batch * width }
+        gradient.withUnsafeBufferPointer { gradientBuffer in
+            xHat.withUnsafeBufferPointer { xHatBuffer in
+                inverse.withUnsafeBufferPointer { inverseBuffer in
+                    gain.withUnsafeBufferPointer { gainBuffer in
+                        inputGradient.withUnsafeMutableBufferPointer { inputBuffer in
+                            gainGradient.withUnsafeMutableBufferPointer { gainGradientBuffer in
+                                let dy = gradientBuffer.baseAddress!, hat = xHatBuffer.baseAddress!
+                                let inv = inverseBuffer.baseAddress!, gain = gainBuffer.baseAddress!
+                                let dx = inputBuffer.baseAddress!, dGain = gainGradientBuffer.baseAddress!
+                                KernelThreads.forEachChunk(total: batch, granularity: 16) { rows in
+                                    for row in rows {
+                                        let base = row * width
+                                        var meanGradientTimesXHat: Float = 0
+                                        for column in 0..<width { meanGradientTimesXHat += dy[base + column] * gain[column] * hat[base + column] }
+                                        meanGradientTimesXHat /= Float(width)
+                                        for column in 0..<width {
+                                            let gHat = dy[base + column] * gain[column]
+                                            dx[base + column] = inv[row] * (gHat - hat[base + column] * meanGradientTimesXHat)
+                                        }
+                                    }
+                                }
+                                KernelThreads.forEachChunk(total: width, granularity: 16) { columns in
+                                    for row in 0..<batch {
+                                        let base = row * width
+                                        for column in columns { dGain[column] += dy[base + column] * hat[base + column] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return (inputGradient, [gainGradient])

@@ -129,17 +129,26 @@ public struct AttentionMixer: SequenceMixer, Equatable {
         let (cosines, sines) = rotations(length: shape.length)
         let pairs = headSize / 2, stride = 3 * width
         let direction: Float = inverse ? -1 : 1
+        let heads = self.heads, width = self.width, headSize = self.headSize, length = shape.length
         values.withUnsafeMutableBufferPointer { v in
-            for row in 0..<shape.rows {
-                let t = row % shape.length
-                for part in 0..<2 {                       // q, then k
-                    for h in 0..<heads {
-                        let head = row * stride + part * width + h * headSize
-                        for i in 0..<pairs {
-                            let c = cosines[t * pairs + i], s = direction * sines[t * pairs + i]
-                            let a = v[head + 2 * i], b = v[head + 2 * i + 1]
-                            v[head + 2 * i] = a * c - b * s
-                            v[head + 2 * i + 1] = a * s + b * c
+            cosines.withUnsafeBufferPointer { cosines in
+                sines.withUnsafeBufferPointer { sines in
+                    let v = v.baseAddress!, cosines = cosines.baseAddress!, sines = sines.baseAddress!
+                    // Rows split across threads (each row's values as on one thread).
+                    KernelThreads.forEachChunk(total: shape.rows, granularity: 16) { rows in
+                        for row in rows {
+                            let t = row % length
+                            for part in 0..<2 {                       // q, then k
+                                for h in 0..<heads {
+                                    let head = row * stride + part * width + h * headSize
+                                    for i in 0..<pairs {
+                                        let c = cosines[t * pairs + i], s = direction * sines[t * pairs + i]
+                                        let a = v[head + 2 * i], b = v[head + 2 * i + 1]
+                                        v[head + 2 * i] = a * c - b * s
+                                        v[head + 2 * i + 1] = a * s + b * c
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -154,8 +163,9 @@ public struct AttentionMixer: SequenceMixer, Equatable {
         rotate(&projected, shape: shape, inverse: false)
         let length = shape.length, size = headSize, stride = 3 * width
         let scale = 1 / Float(size).squareRoot()
-        var probabilities = [Float](repeating: 0, count: shape.batch * heads * length * length)
-        var attended = [Float](repeating: 0, count: shape.rows * width)
+        // Every value written below: each head's scores by its GEMM and masked softmax, its output rows by copies.
+        var probabilities = uninitializedFloats(shape.batch * heads * length * length)
+        var attended = uninitializedFloats(shape.rows * width)
         let pattern = self.pattern, heads = self.heads, width = self.width
         projected.withUnsafeBufferPointer { qkvBuffer in
             probabilities.withUnsafeMutableBufferPointer { pBuffer in
@@ -195,7 +205,7 @@ public struct AttentionMixer: SequenceMixer, Equatable {
         let (attendedGradient, outGradient) = out.backward(gradient, input: attended, rows: shape.rows)
         let length = shape.length, size = headSize, stride = 3 * width
         let scale = 1 / Float(size).squareRoot()
-        var projectedGradient = [Float](repeating: 0, count: shape.rows * stride)
+        var projectedGradient = uninitializedFloats(shape.rows * stride)   // every q|k|v value written per head
         let heads = self.heads, width = self.width
         projected.withUnsafeBufferPointer { qkvBuffer in
             probabilities.withUnsafeBufferPointer { pBuffer in

@@ -33,7 +33,7 @@ public struct FeedForwardNetwork: Sendable, Equatable {
     /// saved: [pre-activations (rows, upWidth), hidden activations (rows, hidden)].
     func forward(_ input: [Float], rows: Int) -> (output: [Float], saved: SequenceSaved) {
         let pre = up(input, rows: rows)
-        var activated = [Float](repeating: 0, count: rows * hidden)
+        var activated = uninitializedFloats(rows * hidden)     // every value written below
         let hidden = self.hidden, upWidth = self.upWidth
         pre.withUnsafeBufferPointer { p in
             activated.withUnsafeMutableBufferPointer { a in
@@ -57,7 +57,7 @@ public struct FeedForwardNetwork: Sendable, Equatable {
     func backward(_ gradient: [Float], input: [Float], saved: SequenceSaved, rows: Int) -> (input: [Float], parameters: [[Float]]) {
         let pre = saved[0], activated = saved[1]
         let (activatedGradient, downGradient) = down.backward(gradient, input: activated, rows: rows)
-        var preGradient = [Float](repeating: 0, count: rows * upWidth)
+        var preGradient = uninitializedFloats(rows * upWidth)  // every value written below
         let hidden = self.hidden, upWidth = self.upWidth
         pre.withUnsafeBufferPointer { p in
             activatedGradient.withUnsafeBufferPointer { da in

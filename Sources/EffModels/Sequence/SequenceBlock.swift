@@ -165,12 +165,16 @@ public struct ResidualBlock: Sendable {
     }
 }
 
-/// a += b, elementwise.
+/// a += b, elementwise; large arrays split across threads (each value as on one thread).
 @inline(__always)
 func addInPlace(_ a: inout [Float], _ b: [Float]) {
     a.withUnsafeMutableBufferPointer { x in
         b.withUnsafeBufferPointer { y in
-            for index in 0..<x.count { x[index] += y[index] }
+            let count = x.count
+            guard let x = x.baseAddress, let y = y.baseAddress else { return }
+            KernelThreads.forEachChunk(total: count, granularity: 16384) { range in
+                for index in range { x[index] += y[index] }
+            }
         }
     }
 }

@@ -118,10 +118,15 @@ public struct SequenceModel: Sendable {
                 targets[b * length + t] = tokens[b * (length + 1) + t + 1]
             }
         }
-        var x = [Float](repeating: 0, count: rows * width)
-        for row in 0..<rows {
-            let token = Int(inputs[row])
-            for c in 0..<width { x[row * width + c] = embedding[token * width + c] }
+        let width = self.width
+        var x = [Float](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
+            embedding.withUnsafeBufferPointer { table in
+                let out = buffer.baseAddress!, table = table.baseAddress!
+                KernelThreads.forEachChunk(total: rows, granularity: 64) { range in
+                    for row in range { (out + row * width).update(from: table + Int(inputs[row]) * width, count: width) }
+                }
+            }
+            initialized = rows * width
         }
         var blockInputs: [[Float]] = [], blockSaved: [SequenceSaved] = []
         var auxiliary = 0.0
@@ -151,40 +156,59 @@ public struct SequenceModel: Sendable {
             blockGradients[index] = step.parameters
             gradient = step.input
         }
+        // Scattered by features across threads: each value sums its rows in order, as on one thread.
         var embeddingGradient = [Float](repeating: 0, count: embedding.count)
-        for row in 0..<rows {
-            let token = Int(inputs[row])
-            for c in 0..<width { embeddingGradient[token * width + c] += gradient[row * width + c] }
+        embeddingGradient.withUnsafeMutableBufferPointer { table in
+            gradient.withUnsafeBufferPointer { rowsGradient in
+                let table = table.baseAddress!, source = rowsGradient.baseAddress!
+                KernelThreads.forEachChunk(total: width, granularity: 16) { columns in
+                    for row in 0..<rows {
+                        let target = table + Int(inputs[row]) * width, from = source + row * width
+                        for c in columns { target[c] += from[c] }
+                    }
+                }
+            }
         }
         return (crossEntropy, auxiliary, [embeddingGradient] + blockGradients.flatMap { $0 } + normed.parameters + [headGradient])
     }
 
     /// Mean cross-entropy of logits (rows, vocabulary) against targets, and its gradient (softmax − one-hot)/rows.
+    /// Rows are split across threads; their losses are added in row order.
     static func crossEntropy(logits: [Float], targets: [Int32], vocabulary: Int, gradient wantsGradient: Bool) -> (Double, [Float]) {
         let rows = targets.count
-        // The exponentials go into the gradient (or a one-row scratch).
-        var gradient = [Float](repeating: 0, count: wantsGradient ? logits.count : vocabulary)
-        var total = 0.0
+        // The exponentials go into the gradient (or a per-chunk scratch row).
+        var gradient = wantsGradient
+            ? [Float](unsafeUninitializedCapacity: logits.count) { _, initialized in initialized = logits.count } : []
+        var losses = [Double](repeating: 0, count: rows)
         let scale = 1 / Float(rows)
         logits.withUnsafeBufferPointer { z in
             gradient.withUnsafeMutableBufferPointer { g in
-                for row in 0..<rows {
-                    let base = row * vocabulary
-                    let source = z.baseAddress! + base, e = g.baseAddress! + (wantsGradient ? base : 0)
-                    var largest = -Float.infinity
-                    for c in 0..<vocabulary { largest = max(largest, source[c]) }
-                    let sum = Double(exponentials(source, into: e, count: vocabulary, minus: largest))
-                    let target = Int(targets[row])
-                    total += Double(largest) + Foundation.log(sum) - Double(source[target])
-                    if wantsGradient {
-                        let factor = scale / Float(sum)
-                        for c in 0..<vocabulary { e[c] *= factor }
-                        e[target] -= scale
+                losses.withUnsafeMutableBufferPointer { lossBuffer in
+                    let z = z.baseAddress!, gradientBase = g.baseAddress, loss = lossBuffer.baseAddress!
+                    KernelThreads.forEachChunk(total: rows, granularity: 16) { range in
+                        let scratch = wantsGradient ? nil : UnsafeMutablePointer<Float>.allocate(capacity: vocabulary)
+                        defer { scratch?.deallocate() }
+                        for row in range {
+                            let base = row * vocabulary
+                            let source = z + base, e = scratch ?? gradientBase! + base
+                            var largest = -Float.infinity
+                            for c in 0..<vocabulary { largest = max(largest, source[c]) }
+                            let sum = Double(exponentials(source, into: e, count: vocabulary, minus: largest))
+                            let target = Int(targets[row])
+                            loss[row] = Double(largest) + Foundation.log(sum) - Double(source[target])
+                            if wantsGradient {
+                                let factor = scale / Float(sum)
+                                for c in 0..<vocabulary { e[c] *= factor }
+                                e[target] -= scale
+                            }
+                        }
                     }
                 }
             }
         }
-        return (total / Double(max(rows, 1)), wantsGradient ? gradient : [])
+        var total = 0.0
+        for loss in losses { total += loss }
+        return (total / Double(max(rows, 1)), gradient)
     }
 
     // MARK: Work

@@ -1,3 +1,4 @@
+import EffKernels
 import EffNumerics
 import Foundation
 
@@ -130,9 +131,8 @@ extension SequenceModel {
             var gradients = result.gradients
             let norm = AdamW.clip(&gradients, to: options.clip)
             let rate = options.rate(step: step)
-            var values = parameters
-            optimizer.update(&values, gradients: gradients, learningRate: rate)
-            setParameters(values)
+            // New tensors written in one pass (copying the shared ones first and updating them would be two).
+            setParameters(optimizer.updated(parameters, gradients: gradients, learningRate: rate))
             let last = step == options.steps - 1
             let evaluate = heldOut != nil && (last || (options.evaluateEvery > 0 && (step + 1) % options.evaluateEvery == 0))
             let heldOutLoss = try evaluate ? heldOut.map { try crossEntropy(on: $0, length: options.length,
@@ -189,41 +189,82 @@ struct AdamW {
         self.options = options
     }
 
-    /// Scales all gradients so their global L2 norm is at most `limit` (0: no limit); returns the norm before.
-    static func clip(_ gradients: inout [[Float]], to limit: Double) -> Double {
-        var squares = 0.0
-        for tensor in gradients { for value in tensor { squares += Double(value) * Double(value) } }
-        let norm = squares.squareRoot()
-        if limit > 0 && norm > limit {
-            let scale = Float(limit / norm)
-            for index in gradients.indices { for j in gradients[index].indices { gradients[index][j] *= scale } }
-        }
-        return norm
-    }
+    /// Values per chunk of the clipping norm's partial sums: fixed, so the sum's order (and the trained weights)
+    /// does not depend on the thread count.
+    static let normChunk = 16384
 
-    /// w ← w − rate·(m̂/(√v̂ + ε) + decay·w) with bias-corrected moments (decay on `decays` tensors only).
-    mutating func update(_ values: inout [[Float]], gradients: [[Float]], learningRate: Double) {
-        step += 1
-        let b1 = Float(options.beta1), b2 = Float(options.beta2), eps = Float(options.epsilon)
-        let correction1 = Float(1 - pow(options.beta1, Double(step))), correction2 = Float(1 - pow(options.beta2, Double(step)))
-        let rate = Float(learningRate)
-        for tensor in values.indices {
-            let decay: Float = decays[tensor] ? 1 - rate * Float(options.weightDecay) : 1
-            values[tensor].withUnsafeMutableBufferPointer { w in
-                first[tensor].withUnsafeMutableBufferPointer { m in
-                    second[tensor].withUnsafeMutableBufferPointer { v in
-                        gradients[tensor].withUnsafeBufferPointer { g in
-                            for i in 0..<w.count {
-                                let gradient = g[i]
-                                m[i] = b1 * m[i] + (1 - b1) * gradient
-                                v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-                                let mHat = m[i] / correction1, vHat = v[i] / correction2
-                                w[i] = w[i] * decay - rate * mHat / (vHat.squareRoot() + eps)
-                            }
-                        }
+    /// Scales all gradients so their global L2 norm is at most `limit` (0: no limit); returns the norm before.
+    /// The sum of squares is taken over fixed chunks of `normChunk` values per tensor (in Double, each chunk in
+    /// order), split across threads, then the chunks' sums are added in order.
+    static func clip(_ gradients: inout [[Float]], to limit: Double) -> Double {
+        var chunks: [(tensor: Int, start: Int)] = []
+        for (index, tensor) in gradients.enumerated() {
+            for start in stride(from: 0, to: tensor.count, by: normChunk) { chunks.append((index, start)) }
+        }
+        var partial = [Double](repeating: 0, count: chunks.count)
+        partial.withUnsafeMutableBufferPointer { sums in
+            let tensors = gradients
+            KernelThreads.forEachChunk(total: chunks.count, granularity: 1) { range in
+                for chunk in range {
+                    let (index, start) = chunks[chunk]
+                    tensors[index].withUnsafeBufferPointer { g in
+                        var squares = 0.0
+                        for i in start..<min(g.count, start + normChunk) { squares += Double(g[i]) * Double(g[i]) }
+                        sums[chunk] = squares
                     }
                 }
             }
         }
+        let norm = partial.reduce(0, +).squareRoot()
+        if limit > 0 && norm > limit {
+            let scale = Float(limit / norm)
+            for index in gradients.indices {
+                gradients[index].withUnsafeMutableBufferPointer { g in
+                    let base = g.baseAddress!
+                    KernelThreads.forEachChunk(total: g.count, granularity: 1024) { range in
+                        for i in range { base[i] *= scale }
+                    }
+                }
+            }
+        }
+        return norm
+    }
+
+    /// w ← w − rate·(m̂/(√v̂ + ε) + decay·w) with bias-corrected moments (decay on `decays` tensors only), into new
+    /// tensors; elementwise, so split across threads in chunks of each tensor without changing a value.
+    mutating func updated(_ values: [[Float]], gradients: [[Float]], learningRate: Double) -> [[Float]] {
+        step += 1
+        let b1 = Float(options.beta1), b2 = Float(options.beta2), eps = Float(options.epsilon)
+        let correction1 = Float(1 - pow(options.beta1, Double(step))), correction2 = Float(1 - pow(options.beta2, Double(step)))
+        let rate = Float(learningRate)
+        var result: [[Float]] = []
+        result.reserveCapacity(values.count)
+        for tensor in values.indices {
+            let decay: Float = decays[tensor] ? 1 - rate * Float(options.weightDecay) : 1
+            let count = values[tensor].count
+            result.append([Float](unsafeUninitializedCapacity: count) { out, initialized in
+                values[tensor].withUnsafeBufferPointer { w in
+                    first[tensor].withUnsafeMutableBufferPointer { m in
+                        second[tensor].withUnsafeMutableBufferPointer { v in
+                            gradients[tensor].withUnsafeBufferPointer { g in
+                                let w = w.baseAddress!, m = m.baseAddress!, v = v.baseAddress!, g = g.baseAddress!
+                                let o = out.baseAddress!
+                                KernelThreads.forEachChunk(total: count, granularity: 1024) { range in
+                                    for i in range {
+                                        let gradient = g[i]
+                                        m[i] = b1 * m[i] + (1 - b1) * gradient
+                                        v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
+                                        let mHat = m[i] / correction1, vHat = v[i] / correction2
+                                        o[i] = w[i] * decay - rate * mHat / (vHat.squareRoot() + eps)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                initialized = count
+            })
+        }
+        return result
     }
 }
