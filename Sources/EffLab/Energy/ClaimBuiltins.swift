@@ -256,9 +256,16 @@ enum ClaimBuiltins {
                                      formats: [candidateName: candidate.formatName, baselineName: baseline.formatName],
                                      threads: KernelThreads.count,
                                      energySource: systems[0].energy.map { EnergyLabels.source($0.source) })
+        return try verdict(conditions, systems[0], systems[1], record: record,
+                           energySourceLabel: systems[0].energy.map { EnergyLabels.source($0.source) })
+    }
+
+    /// `evaluateClaim` on the gathered evidence, its errors reworded as the `claim` builtin's (for every kind of model).
+    static func verdict(_ conditions: [ClaimCondition], _ candidate: SystemEvidence, _ baseline: SystemEvidence,
+                        record: ClaimConditions, energySourceLabel: String?) throws -> VerdictValue {
         do {
-            let result = try evaluateClaim(conditions, candidate: systems[0], baseline: systems[1], conditions: record)
-            return VerdictValue(result: result, energySourceLabel: systems[0].energy.map { EnergyLabels.source($0.source) })
+            return VerdictValue(result: try evaluateClaim(conditions, candidate: candidate, baseline: baseline, conditions: record),
+                                energySourceLabel: energySourceLabel)
         } catch let error as ClaimError {
             throw RuntimeError("claim: \(error.message)")
         } catch let error as StatisticsError {

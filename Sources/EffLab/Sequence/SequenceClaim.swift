@@ -48,13 +48,6 @@ enum SequenceClaim {
                                      batchSize: nil,
                                      formats: [candidateName: "f32, J/token at context \(context)", baselineName: "f32, J/token at context \(context)"],
                                      energySource: label)
-        do {
-            return VerdictValue(result: try evaluateClaim(conditions, candidate: systems[0], baseline: systems[1], conditions: record),
-                                energySourceLabel: label)
-        } catch let error as ClaimError {
-            throw RuntimeError("claim: \(error.message)")
-        } catch let error as StatisticsError {
-            throw RuntimeError("claim: \(error.message)")
-        }
+        return try ClaimBuiltins.verdict(conditions, systems[0], systems[1], record: record, energySourceLabel: label)
     }
 }
