@@ -48,8 +48,8 @@ def kernel_path(tmp_path_factory):
     os.environ.update(old)
 
 
-def test_there_are_six_lessons():
-    assert len(LESSONS) == 6, LESSONS
+def test_there_are_seven_lessons():
+    assert len(LESSONS) == 7, LESSONS
 
 
 @pytest.mark.parametrize("script", ["notebook_intro.eff", "charts.eff", "workshop_5_claims.eff"])
